@@ -1,0 +1,1 @@
+"""datasets/evaluate domain."""

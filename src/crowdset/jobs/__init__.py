@@ -1,0 +1,1 @@
+"""Long work (imports, exports, evaluations) as jobs with progress, run on huey."""

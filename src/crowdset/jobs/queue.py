@@ -1,0 +1,140 @@
+"""The huey queue behind jobs.
+
+One huey task, ``execute(job_id)``, runs whichever handler is registered for the job's kind, so
+adding a kind of long work is one decorated function (``@handler("kind")``) and no new queue
+plumbing. Storage: SqliteHuey in the data directory (a consumer thread inside ``crowdset serve``)
+or RedisHuey when ``CROWDSET_JOBS_URL=redis://...`` (separate ``crowdset worker`` processes).
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer
+
+from crowdset.db import get_db, utcnow
+from crowdset.logs import get_logger
+from crowdset.settings import Settings, get_settings
+
+log = get_logger(__name__)
+
+Handler = Callable[["Progress", dict[str, Any]], dict[str, Any] | None]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that does the work of jobs of ``kind``."""
+
+    def register(fn: Handler) -> Handler:
+        _HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def handler_for(kind: str) -> Handler:
+    _load_builtin_handlers()
+    try:
+        return _HANDLERS[kind]
+    except KeyError:
+        raise LookupError(f"no job handler for kind {kind!r}") from None
+
+
+def _load_builtin_handlers() -> None:
+    # Importing registers handlers; kept here so a worker process knows every kind.
+    import crowdset.ledger.jobs  # noqa: F401
+
+
+class Progress:
+    """Reports percent and message for a running job (its own short transactions)."""
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+
+    def __call__(self, percent: float, message: str = "") -> None:
+        from crowdset.jobs.models import Job
+
+        with get_db().transaction() as s:
+            job = s.get(Job, self.job_id)
+            if job is not None:
+                job.percent = max(0.0, min(100.0, float(percent)))
+                if message:
+                    job.message = message
+
+
+def run_job(job_id: str) -> None:
+    """Execute one job by id, recording running / succeeded / failed with its result or error."""
+    from crowdset.jobs.models import Job
+
+    db = get_db()
+    with db.transaction() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            log.warning("job.missing", job_id=job_id)
+            return
+        job.state, job.started_at = "running", utcnow()
+        kind, params = job.kind, dict(job.params or {})
+    try:
+        result = handler_for(kind)(Progress(job_id), params)
+    except Exception as exc:  # a failed job is data for the user, not a crashed worker
+        log.error("job.failed", job_id=job_id, kind=kind, error=str(exc))
+        with db.transaction() as s:
+            job = s.get(Job, job_id)
+            job.state, job.error, job.finished_at = "failed", f"{exc}\n{traceback.format_exc(limit=5)}", utcnow()
+            job.message = str(exc)[:500]
+        return
+    with db.transaction() as s:
+        job = s.get(Job, job_id)
+        job.state, job.percent, job.result, job.finished_at = "succeeded", 100.0, result or {}, utcnow()
+
+
+_huey: Huey | None = None
+_huey_key: tuple | None = None
+_lock = threading.Lock()
+
+
+def make_huey(settings: Settings) -> Huey:
+    if settings.jobs_url and settings.jobs_url.startswith("redis"):
+        hq: Huey = RedisHuey("crowdset", url=settings.jobs_url, immediate=settings.jobs_immediate)
+    else:
+        settings.ensure_data_dir()
+        hq = SqliteHuey(
+            "crowdset", filename=str(settings.data_dir / "jobs.db"), immediate=settings.jobs_immediate
+        )
+    hq.crowdset_execute = hq.task(name="crowdset.execute")(run_job)  # type: ignore[attr-defined]
+    return hq
+
+
+def get_huey(settings: Settings | None = None) -> Huey:
+    global _huey, _huey_key
+    settings = settings or get_settings()
+    key = (settings.jobs_url, str(settings.data_dir), settings.jobs_immediate)
+    with _lock:
+        if _huey is None or _huey_key != key:
+            _huey, _huey_key = make_huey(settings), key
+        return _huey
+
+
+def reset_huey() -> None:
+    global _huey, _huey_key
+    with _lock:
+        _huey, _huey_key = None, None
+
+
+def enqueue(job_id: str) -> None:
+    get_huey().crowdset_execute(job_id)  # type: ignore[attr-defined]
+
+
+def start_consumer(workers: int = 2) -> Consumer:
+    """Start a consumer in background threads of this process (``crowdset serve``)."""
+    consumer = get_huey().create_consumer(workers=workers, worker_type="thread", check_worker_health=False)
+    consumer.start()
+    return consumer
+
+
+def stop_consumer(consumer: Consumer) -> None:
+    consumer.stop(graceful=True)

@@ -1,0 +1,72 @@
+"""Settings from environment variables (prefix ``CROWDSET_``).
+
+The secret key is never committed: when ``CROWDSET_SECRET_KEY`` is unset, a random key is
+generated once into the data directory (mode 0600) and reused on every start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CROWDSET_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Folder for the SQLite file, blobs, keys, jobs")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
+    secret_key: str | None = Field(default=None, description="Signs sessions and CSRF tokens")
+    jobs_url: str | None = Field(default=None, description="redis://... to run jobs on Redis workers")
+    jobs_immediate: bool = Field(default=False, description="Run jobs inline (tests, scripts)")
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, description="Largest JSON request body")
+    max_upload_bytes: int = Field(default=512 * 1024 * 1024, description="Largest file upload")
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    session_days: int = 14
+    default_locale: str = "zh_CN"
+    log_json: bool = False
+    log_level: str = "INFO"
+
+    def model_post_init(self, __context: object) -> None:
+        self.data_dir = Path(self.data_dir).resolve()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'crowdset.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, else the one stored in the data directory (created on first use)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_data_dir() / "secret_key"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        self.secret_key = path.read_text().strip()
+        return self.secret_key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests change the environment between runs)."""
+    get_settings.cache_clear()
