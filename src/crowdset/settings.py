@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     jobs_immediate: bool = Field(default=False, description="Run jobs inline (tests, scripts)")
     max_body_bytes: int = Field(default=10 * 1024 * 1024, description="Largest JSON request body")
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, description="Largest file upload")
+    argon2_profile: str = Field(default="default", description="default | test (cheap, for test suites)")
     login_max_failures: int = 5
     login_window_seconds: int = 900
     session_days: int = 14

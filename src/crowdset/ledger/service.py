@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from crowdset.db import utcnow
-from crowdset.ledger.chain import GENESIS, Break, EntryView, canonical_json, entry_hash, first_break, sha256_hex
+from crowdset.ledger.chain import (
+    GENESIS,
+    Break,
+    EntryView,
+    canonical_json,
+    entry_hash,
+    first_break,
+    sha256_hex,
+)
 from crowdset.ledger.keys import sign_hex, signing_key, verify_hex
 from crowdset.ledger.models import LedgerEntry
 from crowdset.settings import get_settings
@@ -49,7 +57,7 @@ def append(session: Session, kind: str, subject: str, actor: str, payload: dict[
     return entry
 
 
-def _views(session: Session, batch: int = 5000) -> Iterator[EntryView]:
+def iter_entries(session: Session, batch: int = 5000) -> Iterator[EntryView]:
     last = 0
     while True:
         rows = session.scalars(
@@ -66,7 +74,22 @@ def _views(session: Session, batch: int = 5000) -> Iterator[EntryView]:
         session.expunge_all()
 
 
-def verify(session: Session) -> tuple[int, Break | None]:
-    """Recompute the whole chain in batches; return (entries checked, first break)."""
+def count_entries(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(LedgerEntry)) or 0)
+
+
+def verify(
+    session: Session, on_progress: Callable[[int], None] | None = None, every: int = 5000
+) -> tuple[int, Break | None]:
+    """Recompute the whole chain in batches; return (entries checked, first break).
+
+    ``on_progress(n)`` is called every ``every`` entries so long checks can report progress."""
     public = signing_key(str(get_settings().data_dir)).public_key()
-    return first_break(_views(session), lambda h, s: verify_hex(public, h, s))
+
+    def entries() -> Iterator[EntryView]:
+        for i, view in enumerate(iter_entries(session), 1):
+            if on_progress is not None and i % every == 0:
+                on_progress(i)
+            yield view
+
+    return first_break(entries(), lambda h, sig: verify_hex(public, h, sig))

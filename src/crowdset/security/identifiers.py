@@ -73,3 +73,76 @@ def luhn_ok(digits: str) -> bool:
                 d -= 9
         total += d
     return total % 10 == 0
+
+
+# Passports carry no check digit in the number itself (the MRZ does), so validity is structural:
+# the series letter, no I/O in a letter series, and not a filler like E00000000.
+_PASSPORT_SERIES = {"E": "ordinary (electronic)", "G": "ordinary (older series)", "D": "diplomatic",
+                    "S": "service", "P": "public affairs"}
+
+
+def passport_problem(number: str) -> str | None:
+    """Why ``number`` is not a plausible PRC passport number, or None when it is.
+
+    Accepted: E + 8 digits, E + letter (not I/O) + 7 digits, G/D/S + 8 digits, P + 7 or 8 digits.
+    """
+    if not number or number[0] not in _PASSPORT_SERIES:
+        return "series letter must be E, G, D, S or P"
+    rest = number[1:]
+    if number[0] == "E" and len(rest) == 8 and rest[0].isalpha():
+        if rest[0] in "IO" or not rest[0].isupper() or not rest[1:].isdigit():
+            return "E-series with a second letter needs a letter other than I/O followed by 7 digits"
+        digits = rest[1:]
+    else:
+        allowed = (7, 8) if number[0] == "P" else (8,)
+        if len(rest) not in allowed or not rest.isdigit():
+            return f"{number[0]}-series needs {' or '.join(map(str, allowed))} digits"
+        digits = rest
+    if len(set(digits)) == 1:
+        return "all digits identical (placeholder)"
+    return None
+
+
+def is_valid_passport(number: str) -> bool:
+    return passport_problem(number) is None
+
+
+PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE_ALNUM = set("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789")
+_PLATE_SUFFIX = set("挂学警港澳领试超")
+
+
+def plate_problem(plate: str) -> str | None:
+    """Why ``plate`` is not a valid mainland plate (GA 36), or None when it is.
+
+    Ordinary: province + issuing letter + 5 characters (no I/O, at most 2 letters, or 4 + a suffix
+    such as 挂/学/警). New-energy (8 characters): small cars D/F + 5 more with 4 trailing digits,
+    large vehicles 5 digits + D/F.
+    """
+    if len(plate) not in (7, 8):
+        return "must be 7 characters (ordinary) or 8 (new-energy)"
+    if plate[0] not in PLATE_PROVINCES:
+        return "first character must be a province abbreviation"
+    if not ("A" <= plate[1] <= "Z") or plate[1] in "IO":
+        return "second character must be an issuing-authority letter (not I/O)"
+    tail = plate[2:]
+    if len(tail) == 5:
+        if tail[-1] in _PLATE_SUFFIX:
+            body = tail[:-1]
+        else:
+            body = tail
+        if any(c not in _PLATE_ALNUM for c in body):
+            return "serial must use digits and letters other than I/O"
+        if sum(c.isalpha() for c in body) > 2:
+            return "serial has more than 2 letters"
+        return None
+    # New-energy, 6-character serial.
+    if tail[0] in "DF" and all(c in _PLATE_ALNUM for c in tail[1:2]) and tail[2:].isdigit():
+        return None
+    if tail[:5].isdigit() and tail[5] in "DF":
+        return None
+    return "new-energy serial must be D/F + 1 character + 4 digits, or 5 digits + D/F"
+
+
+def is_valid_plate(plate: str) -> bool:
+    return plate_problem(plate) is None

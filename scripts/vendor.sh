@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Refresh the pinned front-end builds under src/crowdset/web/static/vendor/ from the npm registry.
+# Each entry: npm package@version, the file inside the package, the name it is stored under.
+# Nothing is fetched at run time: the files are committed, with their licences.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+dest="$here/src/crowdset/web/static/vendor"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+PINS=(
+  "htmx.org@2.0.8 dist/htmx.min.js htmx.min.js"
+)
+for pin in "${PINS[@]}"; do
+  read -r spec file name <<<"$pin"
+  pkg=${spec%@*}
+  (cd "$work" && npm pack --silent "$spec" >/dev/null)
+  tgz=$(ls "$work"/*.tgz | head -n 1)
+  mkdir -p "$work/x" && tar xzf "$tgz" -C "$work/x"
+  mkdir -p "$dest/$pkg"
+  cp "$work/x/package/$file" "$dest/$pkg/$name"
+  cp "$work/x/package/LICENSE"* "$dest/$pkg/" 2>/dev/null || true
+  echo "$spec" > "$dest/$pkg/VERSION"
+  rm -rf "$work/x" "$tgz"
+  echo "vendored $spec -> $dest/$pkg/$name"
+done

@@ -1,0 +1,100 @@
+"""The FastAPI application: the JSON API under /api/v1 and the web pages at the root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from crowdset import __version__
+from crowdset.auth import service as auth
+from crowdset.db import get_db
+from crowdset.http import csrf, problems
+from crowdset.http.deps import SESSION_COOKIE
+from crowdset.http.limits import BodyLimitMiddleware
+from crowdset.logs import configure_logging
+from crowdset.settings import get_settings
+from crowdset.web.i18n import pick_locale
+
+STATIC = Path(__file__).parent / "web" / "static"
+UPLOAD_SUFFIXES = ("/imports", "/blobs", "/files")
+
+
+def create_api() -> FastAPI:
+    from crowdset.auth.api import router as auth_router
+    from crowdset.jobs.api import router as jobs_router
+    from crowdset.ledger.api import router as ledger_router
+
+    api = FastAPI(
+        title="Crowdset API",
+        version=__version__,
+        openapi_url="/openapi.json",
+        docs_url=None,  # the Swagger page loads its assets from a CDN; the machine is offline
+        redoc_url=None,
+        description="Crowd annotation, quality control, dataset rating and circulation. "
+        "Authenticate with `Authorization: Bearer <token>`; errors are RFC 9457 problem+json.",
+    )
+    problems.install(api)
+
+    @api.get("/health", tags=["meta"])
+    def health() -> dict[str, object]:
+        db_ok = get_db().ping()
+        return {"status": "ok" if db_ok else "degraded", "version": __version__, "database": db_ok}
+
+    for router in (auth_router, ledger_router, jobs_router):
+        api.include_router(router)
+    return api
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    settings.resolved_secret_key()
+    from crowdset.web.pages import LANG_COOKIE
+    from crowdset.web.pages import router as pages_router
+
+    app = FastAPI(title="Crowdset", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
+    problems.install(app)
+
+    @app.middleware("http")
+    async def page_context(request: Request, call_next) -> Response:  # noqa: ANN001
+        """Language and signed-in user for pages; mint the CSRF cookie when a page needed one."""
+        path = request.url.path
+        if not path.startswith(("/api/", "/static/")):
+            user = None
+            raw = request.cookies.get(SESSION_COOKIE)
+            if raw:
+                with get_db().reading() as s:
+                    user = auth.session_user(s, raw)
+            request.state.user = user
+            request.state.locale = pick_locale(
+                request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
+                getattr(user, "locale", None), request.headers.get("accept-language"), settings.default_locale,
+            )
+        response = await call_next(request)
+        minted = getattr(request.state, "new_csrf_cookie", None)
+        if minted:
+            response.set_cookie(csrf.COOKIE, minted, httponly=True, samesite="strict", path="/",
+                                secure=request.url.scheme == "https")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not path.startswith("/api/"):
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+                "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+            )
+        return response
+
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/api/v1", create_api())
+
+    def limit_for(path: str) -> int | None:
+        return settings.max_upload_bytes if path.rstrip("/").endswith(UPLOAD_SUFFIXES) else None
+
+    app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limit_for=limit_for)
+    return app

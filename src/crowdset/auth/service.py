@@ -1,0 +1,283 @@
+"""Use cases for organisations, users, tokens, log-in and sessions.
+
+Every function takes a session and the acting user (None for the system, e.g. the CLI run by
+the operator) and writes the ledger for each state change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from crowdset.auth.models import ORG_KINDS, ROLES, ApiToken, LoginAttempt, Org, User, UserRole, WebSession
+from crowdset.auth.passwords import hash_password, needs_rehash, verify_password
+from crowdset.db import utcnow
+from crowdset.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Throttled,
+    Unauthorized,
+    invalid,
+)
+from crowdset.ledger.service import actor_of, append
+from crowdset.security.identifiers import uscc_problem
+from crowdset.settings import get_settings
+
+TOKEN_PREFIX = "cs_"
+MIN_PASSWORD = 10
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def create_org(
+    s: Session, actor: User | None, name: str, kind: str, region: str = "", credit_code: str | None = None
+) -> Org:
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("only administrators create organisations")
+    errors: list[FieldError] = []
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        errors.append(FieldError("name", "required, at most 200 characters"))
+    if kind not in ORG_KINDS:
+        errors.append(FieldError("kind", f"must be one of {', '.join(ORG_KINDS)}"))
+    if credit_code:
+        credit_code = credit_code.strip().upper()
+        problem = uscc_problem(credit_code)
+        if problem:
+            errors.append(FieldError("credit_code", f"not a valid unified social credit code: {problem}"))
+    if errors:
+        raise Invalid("organisation is not valid", errors)
+    if s.scalar(select(Org.id).where(Org.name == name)) is not None:
+        raise Conflict(f"an organisation named {name!r} exists", [FieldError("name", "already taken")])
+    if credit_code and s.scalar(select(Org.id).where(Org.credit_code == credit_code)) is not None:
+        raise Conflict("credit code already registered", [FieldError("credit_code", "already registered")])
+    org = Org(name=name, kind=kind, region=region.strip(), credit_code=credit_code or None)
+    s.add(org)
+    s.flush()
+    append(s, "org.created", f"org:{org.id}", actor_of(actor),
+           {"name": name, "kind": kind, "region": org.region, "credit_code": org.credit_code})
+    return org
+
+
+def visible_orgs(s: Session, user: User, after: int = 0, limit: int = 50) -> list[Org]:
+    q = select(Org).where(Org.id > after).order_by(Org.id).limit(limit)
+    if not user.is_admin:
+        q = q.where(Org.id == user.org_id)
+    return list(s.scalars(q))
+
+
+def get_org(s: Session, user: User | None, org_id: int) -> Org:
+    """The org, or NotFound when it does not exist *or* the user may not see it (no existence leak)."""
+    org = s.get(Org, org_id)
+    if org is None or (user is not None and not user.is_admin and user.org_id != org_id):
+        raise NotFound(f"organisation {org_id} not found")
+    return org
+
+
+def find_org(s: Session, ref: str) -> Org:
+    """An org by id or exact name (CLI convenience)."""
+    org = s.get(Org, int(ref)) if ref.isdigit() else s.scalar(select(Org).where(Org.name == ref))
+    if org is None:
+        raise NotFound(f"organisation {ref!r} not found")
+    return org
+
+
+# ---------------------------------------------------------------- users
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise invalid("email", str(exc)) from None
+
+
+def create_user(
+    s: Session,
+    actor: User | None,
+    email: str,
+    password: str,
+    display_name: str = "",
+    org_id: int | None = None,
+    roles: list[str] | tuple[str, ...] = ("annotator",),
+) -> User:
+    """Create a user. Admins create anyone; managers create non-admin users in their own org."""
+    errors: list[FieldError] = []
+    try:
+        email = normalise_email(email)
+    except Invalid as exc:
+        errors.extend(exc.errors)
+    if len(password or "") < MIN_PASSWORD:
+        errors.append(FieldError("password", f"at least {MIN_PASSWORD} characters"))
+    bad_roles = [r for r in roles if r not in ROLES]
+    if bad_roles or not roles:
+        errors.append(FieldError("roles", f"each role must be one of {', '.join(ROLES)}"))
+    if errors:
+        raise Invalid("user is not valid", errors)
+    if actor is not None and not actor.is_admin:
+        if not actor.has_role("manager"):
+            raise Forbidden("only administrators and managers create users")
+        if "admin" in roles:
+            raise Forbidden("only administrators grant the admin role")
+        if org_id is None:
+            org_id = actor.org_id
+        if org_id != actor.org_id:
+            raise Forbidden("managers create users in their own organisation only")
+    if org_id is not None:
+        get_org(s, actor, org_id)
+    if s.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"a user with email {email} exists", [FieldError("email", "already registered")])
+    user = User(
+        email=email,
+        display_name=(display_name or email.split("@")[0]).strip()[:100],
+        password_hash=hash_password(password),
+        org_id=org_id,
+    )
+    user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+    s.add(user)
+    s.flush()
+    append(s, "user.created", f"user:{user.id}", actor_of(actor),
+           {"email": email, "org_id": org_id, "roles": sorted(set(roles))})
+    return user
+
+
+def get_user(s: Session, viewer: User, user_id: int) -> User:
+    user = s.get(User, user_id)
+    if user is None or (not viewer.is_admin and user.org_id != viewer.org_id):
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def visible_users(s: Session, viewer: User, after: int = 0, limit: int = 50) -> list[User]:
+    q = select(User).where(User.id > after).order_by(User.id).limit(limit)
+    if not viewer.is_admin:
+        q = q.where(User.org_id == viewer.org_id)
+    return list(s.scalars(q))
+
+
+def find_user(s: Session, ref: str) -> User:
+    user = s.get(User, int(ref)) if ref.isdigit() else s.scalar(select(User).where(User.email == ref.strip().lower()))
+    if user is None:
+        raise NotFound(f"user {ref!r} not found")
+    return user
+
+
+# ---------------------------------------------------------------- log-in and throttling
+
+
+def _recent_failures(s: Session, column: Any, value: str) -> int:
+    settings = get_settings()
+    since = utcnow() - timedelta(seconds=settings.login_window_seconds)
+    last_ok = s.scalar(
+        select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True), LoginAttempt.at >= since)
+    )
+    q = select(func.count()).where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= (last_ok or since))
+    return int(s.scalar(q) or 0)
+
+
+def authenticate(s: Session, email: str, password: str, ip: str = "") -> User:
+    """Check a password with throttling: after N failures for an email (or 4N from one address)
+    inside the window, further attempts are refused until the window passes.
+
+    A failed attempt is committed before ``Unauthorized`` is raised, so it is never rolled back."""
+    settings = get_settings()
+    email_key = (email or "").strip().lower()
+    if (
+        _recent_failures(s, LoginAttempt.email, email_key) >= settings.login_max_failures
+        or (ip and _recent_failures(s, LoginAttempt.ip, ip) >= 4 * settings.login_max_failures)
+    ):
+        raise Throttled("too many failed log-in attempts; try again later", retry_after=settings.login_window_seconds)
+    user = s.scalar(select(User).where(User.email == email_key))
+    ok = verify_password(user.password_hash if user else None, password or "") and user is not None and user.is_active
+    s.add(LoginAttempt(email=email_key, ip=ip, succeeded=bool(ok)))
+    if not ok:
+        s.commit()  # the failure must count even though the caller's transaction ends in an error
+        raise Unauthorized("email or password is wrong")
+    s.flush()
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def start_session(s: Session, user: User) -> str:
+    """Create a web session and return the cookie value (only its hash is stored)."""
+    raw = secrets.token_urlsafe(32)
+    s.add(WebSession(id=_sha256(raw), user_id=user.id,
+                     expires_at=utcnow() + timedelta(days=get_settings().session_days)))
+    s.flush()
+    return raw
+
+
+def session_user(s: Session, raw: str) -> User | None:
+    ws = s.get(WebSession, _sha256(raw))
+    if ws is None or ws.expires_at <= utcnow() or not ws.user.is_active:
+        return None
+    return ws.user
+
+
+def end_session(s: Session, raw: str) -> None:
+    s.execute(delete(WebSession).where(WebSession.id == _sha256(raw)))
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+def create_token(s: Session, actor: User | None, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns the row and the secret, which is never shown again."""
+    if actor is not None and actor.id != user.id and not actor.is_admin:
+        raise Forbidden("you can create tokens only for yourself")
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise invalid("name", "required, at most 100 characters")
+    if days is not None and days <= 0:
+        raise invalid("days", "must be positive")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=secret[:10],
+        token_hash=_sha256(secret),
+        expires_at=utcnow() + timedelta(days=days) if days else None,
+    )
+    s.add(token)
+    s.flush()
+    append(s, "token.created", f"token:{token.id}", actor_of(actor), {"user_id": user.id, "name": name})
+    return token, secret
+
+
+def token_user(s: Session, secret: str) -> User | None:
+    token = s.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(secret)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+        return None
+    if not token.user.is_active:
+        return None
+    return token.user
+
+
+def list_tokens(s: Session, user: User) -> list[ApiToken]:
+    return list(s.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+
+
+def revoke_token(s: Session, actor: User, token_id: int) -> ApiToken:
+    token = s.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.id and not actor.is_admin):
+        raise NotFound(f"token {token_id} not found")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        append(s, "token.revoked", f"token:{token.id}", actor_of(actor), {"user_id": token.user_id})
+    return token

@@ -1,0 +1,231 @@
+"""The ``crowdset`` command line. Commands call the same service functions as the API."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from crowdset.errors import CrowdsetError
+
+app = typer.Typer(help="Crowdset: crowd annotation, quality control and high-quality datasets.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The tamper-evident ledger.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(ledger_app, name="ledger")
+
+out = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn domain errors into a readable message and exit code 1 (never a traceback)."""
+    try:
+        yield
+    except CrowdsetError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        raise typer.Exit(1) from None
+
+
+def _settings():  # noqa: ANN202
+    from crowdset.settings import get_settings
+
+    return get_settings()
+
+
+@app.command()
+def migrate(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Apply database migrations (creates the SQLite file under the data directory if needed)."""
+    from crowdset.migrate import upgrade
+
+    settings = _settings()
+    if settings.is_sqlite:
+        settings.ensure_data_dir()
+    upgrade(settings.sqlalchemy_url, revision)
+    out.print(f"database at {revision}: {_redact(settings.sqlalchemy_url)}")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _require_migrated() -> None:
+    from crowdset.migrate import MIGRATIONS, current_heads
+
+    settings = _settings()
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory(str(MIGRATIONS)).get_heads())
+    if current_heads(settings.sqlalchemy_url) != heads:
+        err.print("[bold red]error:[/] the database is not migrated; run `crowdset migrate` first")
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    jobs: Annotated[bool, typer.Option(help="run a job consumer in this process (SQLite job storage)")] = True,
+) -> None:
+    """Serve the web platform and API (and, by default, run jobs in background threads)."""
+    import uvicorn
+
+    from crowdset.app import create_app
+    from crowdset.jobs.queue import start_consumer, stop_consumer
+
+    _require_migrated()
+    settings = _settings()
+    consumer = start_consumer() if jobs and not (settings.jobs_url or "").startswith("redis") else None
+    out.print(f"Crowdset serving on http://{host}:{port}  (API: http://{host}:{port}/api/v1/openapi.json)")
+    try:
+        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    finally:
+        if consumer is not None:
+            stop_consumer(consumer)
+
+
+@app.command()
+def worker(workers: Annotated[int, typer.Option(help="worker threads")] = 2) -> None:
+    """Run a job worker (use with CROWDSET_JOBS_URL=redis://... to scale out across machines)."""
+    from crowdset.jobs.queue import get_huey
+
+    _require_migrated()
+    out.print(f"job worker with {workers} threads; Ctrl-C to stop")
+    get_huey().create_consumer(workers=workers, worker_type="thread").run()
+
+
+@app.command()
+def demo() -> None:
+    """Load demo data: two organisations, an admin, a manager, three annotators, a reviewer and an
+    expert. Passwords are random per installation and printed (kept in the data directory)."""
+    from crowdset.demo import load_demo
+
+    _require_migrated()
+    with user_errors():
+        people = load_demo()
+    out.print("[bold]Demo accounts[/] (log in at http://127.0.0.1:8000/login):")
+    for email, password, roles in people:
+        typer.echo(f"  {email:<34} {password:<18} {roles}")
+
+
+@org_app.command("create")
+def org_create(
+    name: Annotated[str, typer.Argument(help="organisation name")],
+    kind: Annotated[str, typer.Option(help="enterprise | institute | university | government")],
+    region: Annotated[str, typer.Option(help="region, e.g. 福建省福州市")] = "",
+    credit_code: Annotated[str | None, typer.Option(help="18-character unified social credit code")] = None,
+) -> None:
+    """Create an organisation and print its id."""
+    from crowdset.auth.service import create_org
+    from crowdset.db import get_db
+
+    with user_errors(), get_db().transaction() as s:
+        org = create_org(s, None, name, kind, region, credit_code)
+        org_id = org.id
+    typer.echo(org_id)
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """List organisations."""
+    from sqlalchemy import select
+
+    from crowdset.auth.models import Org
+    from crowdset.db import get_db
+
+    with get_db().reading() as s:
+        for o in s.scalars(select(Org).order_by(Org.id)):
+            typer.echo(f"{o.id}\t{o.name}\t{o.kind}\t{o.region}\t{o.credit_code or ''}")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Argument(help="log-in email")],
+    org: Annotated[str | None, typer.Option(help="organisation id or name")] = None,
+    role: Annotated[list[str], typer.Option(help="role (repeatable): admin, manager, annotator, reviewer, expert, "
+                                                 "owner, consumer")] = ["annotator"],  # noqa: B006
+    name: Annotated[str, typer.Option(help="display name")] = "",
+    password_stdin: Annotated[bool, typer.Option(help="read the password from standard input")] = False,
+) -> None:
+    """Create a user (the password is prompted, or read from stdin) and print its id."""
+    from crowdset.auth.service import create_user, find_org
+    from crowdset.db import get_db
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with user_errors(), get_db().transaction() as s:
+        org_id = find_org(s, org).id if org else None
+        user = create_user(s, None, email, password, name, org_id, role)
+        user_id = user.id
+    typer.echo(user_id)
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Option("--user", help="user email or id")],
+    name: Annotated[str, typer.Option(help="what the token is for")] = "cli",
+    days: Annotated[int | None, typer.Option(help="expire after N days")] = None,
+) -> None:
+    """Create an API token and print it once (only its hash is stored)."""
+    from crowdset.auth.service import create_token, find_user
+    from crowdset.db import get_db
+
+    with user_errors(), get_db().transaction() as s:
+        _token, secret = create_token(s, None, find_user(s, user), name, days)
+    typer.echo(secret)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="token id")]) -> None:
+    """Revoke an API token."""
+    from crowdset.auth.models import ApiToken
+    from crowdset.auth.service import revoke_token
+    from crowdset.db import get_db
+    from crowdset.errors import NotFound
+
+    with user_errors(), get_db().transaction() as s:
+        token = s.get(ApiToken, token_id)
+        if token is None:
+            raise NotFound(f"token {token_id} not found")
+        revoke_token(s, token.user, token_id)
+    out.print(f"token {token_id} revoked")
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Recompute the hash chain and signatures; name the first broken entry (exit 1) if any."""
+    from rich.progress import Progress
+
+    from crowdset.db import get_db
+    from crowdset.ledger.service import count_entries, verify
+
+    with get_db().reading() as s, Progress(transient=True, console=err) as bar:
+        total = count_entries(s)
+        task = bar.add_task("verifying", total=total)
+        checked, brk = verify(s, lambda n: bar.update(task, completed=n), every=1000)
+    if brk is not None:
+        err.print(f"[bold red]ledger BROKEN[/] at entry #{brk.seq}: {brk.reason} ({checked} entries read)")
+        raise typer.Exit(1)
+    out.print(f"ledger OK: {checked} entries, chain and signatures valid")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

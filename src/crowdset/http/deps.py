@@ -1,0 +1,87 @@
+"""FastAPI dependencies: a database session per request and the user asking.
+
+GET/HEAD run on a read session; other methods on a write session that commits when the
+handler returns and rolls back on any error (``scope="function"``: before the response goes
+out, so a client never sees success for a change that did not commit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from crowdset.auth import service as auth
+from crowdset.auth.models import User
+from crowdset.db import get_db
+from crowdset.errors import Forbidden, Unauthorized
+from crowdset.http import csrf
+
+SESSION_COOKIE = "crowdset_session"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    write = request.method not in SAFE_METHODS
+    s = get_db().session(write=write)
+    try:
+        yield s
+        if write:
+            s.commit()
+    except BaseException:
+        s.rollback()
+        raise
+    finally:
+        s.close()
+
+
+DB = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def optional_user(request: Request, s: DB) -> User | None:
+    """Bearer token first (API clients), else the web session cookie (pages and htmx)."""
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthorized("use 'Authorization: Bearer <token>'")
+        user = auth.token_user(s, secret.strip())
+        if user is None:
+            raise Unauthorized("token is invalid, expired or revoked")
+        return user
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    user = auth.session_user(s, raw)
+    if user is not None and request.method not in SAFE_METHODS:
+        presented = request.headers.get(csrf.HEADER)
+        if presented is None:
+            presented = getattr(request.state, "form_csrf", None)
+        if not csrf.check(request.cookies.get(csrf.COOKIE), presented):
+            raise Forbidden("missing or wrong CSRF token")
+    return user
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user, scope="function")]) -> User:
+    if user is None:
+        raise Unauthorized("log in or send a bearer token")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user, scope="function")]
+
+
+def require_roles(*roles: str):  # noqa: ANN201
+    """Dependency factory: the user must hold one of ``roles`` (admins always pass)."""
+
+    def check(user: CurrentUser) -> User:
+        if not (user.is_admin or user.has_role(*roles)):
+            raise Forbidden(f"requires one of the roles: {', '.join(roles)}")
+        return user
+
+    return Depends(check, scope="function")

@@ -1,0 +1,59 @@
+"""The job resource that imports, exports and evaluations report progress through."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from crowdset.errors import NotFound
+from crowdset.http.deps import DB, CurrentUser
+from crowdset.jobs import queue
+from crowdset.jobs.models import Job
+from crowdset.jobs.service import create_job, job_visible_to
+
+router = APIRouter(tags=["jobs"])
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    state: str
+    percent: float
+    message: str
+    result: dict[str, Any] | None
+    error: str | None
+    result_url: str | None
+    url: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, j: Job) -> JobOut:
+        result = j.result or None
+        link = result.get("url") if isinstance(result, dict) else None
+        return cls(id=j.id, kind=j.kind, state=j.state, percent=j.percent, message=j.message or "",
+                   result=result, error=(j.error or "").split("\n", 1)[0] or None, result_url=link,
+                   url=f"/api/v1/jobs/{j.id}", created_at=j.created_at, started_at=j.started_at,
+                   finished_at=j.finished_at)
+
+
+def submit_job(s: Session, kind: str, params: dict[str, Any], user: Any) -> JobOut:
+    """Record the job, commit, then enqueue it (a worker must find the row)."""
+    job = create_job(s, kind, params, user)
+    s.commit()
+    queue.enqueue(job.id)
+    s.refresh(job)
+    return JobOut.of(job)
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+def get_job(job_id: str, s: DB, user: CurrentUser) -> JobOut:
+    job = s.get(Job, job_id)
+    if job is None or not job_visible_to(job, user):
+        raise NotFound(f"job {job_id} not found")
+    return JobOut.of(job)

@@ -1,0 +1,46 @@
+"""Message catalogues (Babel .po files) for Simplified Chinese (default) and English.
+
+The .po sources are the only committed form: they are compiled in memory on first use, so
+there is no build step and no binary .mo file to keep in step."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+SUPPORTED = {"zh_CN": "简体中文", "en": "English"}
+DEFAULT = "zh_CN"
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    po = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(buf)
+
+
+def pick_locale(query: str | None, cookie: str | None, user_locale: str | None, accept: str | None,
+                default: str = DEFAULT) -> str:
+    """Explicit choice (query, cookie, profile) wins; else the browser's first supported language."""
+    for choice in (query, cookie, user_locale):
+        if choice in SUPPORTED:
+            return choice
+    for part in (accept or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh_CN"
+        if tag.startswith("en"):
+            return "en"
+    return default if default in SUPPORTED else DEFAULT

@@ -1,0 +1,3 @@
+"""Constants and small helpers shared by tests (import as ``tests.support``)."""
+
+PASSWORD = "correct horse battery"
