@@ -111,11 +111,11 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        """A read session; closing it ends the transaction but keeps loaded objects usable."""
         session = self.session(write=False)
         try:
             yield session
         finally:
-            session.rollback()
             session.close()
 
     def ping(self) -> bool:

@@ -25,6 +25,11 @@ env = Environment(
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     locale = getattr(request.state, "locale", "zh_CN")
     tr = translations(locale)
+
+    def gettext(message: str, **values: Any) -> str:
+        """Translate, then fill %(name)s placeholders (the result is escaped by autoescape)."""
+        text = tr.gettext(message)
+        return text % values if values else text
     token = csrf.token_for(csrf.ensure_cookie(request))
     html = env.get_template(name).render(
         request=request,
@@ -34,8 +39,8 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         locales=SUPPORTED,
         csrf_token=token,
         version=__version__,
-        _=tr.gettext,
-        gettext=tr.gettext,
+        _=gettext,
+        gettext=gettext,
         ngettext=tr.ngettext,
         **context,
     )
