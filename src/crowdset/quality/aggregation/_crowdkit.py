@@ -11,6 +11,7 @@ minimal ``__sklearn_tags__`` so the library code runs unmodified.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -51,9 +52,13 @@ def _probas_result(method: str, enc: Encoded, probas: pd.DataFrame, extras: dict
 
 
 def _fit(method: str, model: Any, enc: Encoded, *args: Any) -> AggregationResult:
-    model.fit(enc.to_frame(), *args)
-    if getattr(model, "probas_", None) is None and hasattr(model, "predict_proba"):
-        model.predict_proba(enc.to_frame())
+    frame = enc.to_frame()
+    with warnings.catch_warnings():  # crowd-kit 1.4 uses pandas APIs deprecated in pandas 3
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model.fit(frame, *args)
+        if getattr(model, "probas_", None) is None and hasattr(model, "predict_proba"):
+            model.predict_proba(frame)
     extras: dict[str, Any] = {"model": model}
     for attr, names in (("skills_", enc.workers), ("alphas_", enc.workers), ("betas_", enc.tasks)):
         val = getattr(model, attr, None)  # skills/alphas are per worker, GLAD's betas per task
