@@ -98,7 +98,7 @@ def normalise(raw: RawRecord, field_map: dict[str, Any] | None = None) -> Rec:
     id_field = fm.get("id")
     rid = d.get(id_field) if id_field else next((d[f] for f in ID_FIELDS if d.get(f) not in (None, "")), None)
     rec = Rec(raw.row, str(rid) if rid not in (None, "") else f"row-{raw.row}", d)
-    if "data_content" in d and not fm:
+    if "data_content" in d:
         rec.tc609 = True
         dc = d.get("data_content")
         for part in dc if isinstance(dc, list) else []:

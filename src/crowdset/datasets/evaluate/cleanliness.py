@@ -1,0 +1,171 @@
+"""0208 cleanliness: exact duplicates, near-duplicates (MinHash Jaccard ≥ threshold) and dirty records.
+
+Each bad record is counted once, by the first reason that applies: dirty, then exact duplicate, then
+near-duplicate. Only clean, first-seen records enter the near-duplicate index, so a chain of copies is
+attributed to its earliest clean original.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from crowdset.datasets.evaluate.context import Ctx
+from crowdset.datasets.evaluate.dedup import content_digest, make_near_dup, normalise_text
+from crowdset.datasets.evaluate.records import Rec
+from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, ratio
+from crowdset.datasets.evaluate.textcheck import garbled_reason, repetition_ratio
+
+REPETITION_LIMIT = 0.5
+REPETITION_MIN_CHARS = 50
+_STATS_CAP = 100_000  # sample size for resolution / duration summaries
+
+
+class CleanlinessCheck:
+    def __init__(self, ctx: Ctx) -> None:
+        nd = ctx.profile.near_duplicate
+        self.k = int(nd.get("shingle", 3))
+        self.threshold = float(nd.get("threshold", 0.8))
+        self.method = str(nd.get("method", "vectorised"))
+        self.near = make_near_dup(self.method, self.threshold, int(nd.get("num_perm", 128)), self.k)
+        self.seen: set[bytes] = set()
+        self.first_id: dict[bytes, str] = {}
+        self.ids: list[str] = []
+        self.n = 0
+        self.dirty = 0
+        self.exact = 0
+        self.ev = Evidence()
+        self.dirty_reasons: Counter[str] = Counter()
+        self.rep_sum = 0.0
+        self.rep_n = 0
+        self.img_sizes: list[tuple[int, int]] = []
+        self.img_total = self.img_bad = self.img_small = 0
+        self.audio_rates: Counter[int] = Counter()
+        self.audio_durations: list[float] = []
+        self.audio_total = self.audio_bad = 0
+        self.video_total = self.video_bad = 0
+
+    def _dirty(self, r: Rec, ctx: Ctx) -> tuple[str, str] | None:
+        """(category, reason) of the first dirt found in a record."""
+        if r.error:
+            return "unreadable record", r.error
+        if not r.texts and not r.media:
+            return "empty record", "record has neither text nor media"
+        for t in r.texts:
+            why = garbled_reason(t)
+            if why:
+                return "garbled text", why
+            if len(t) >= REPETITION_MIN_CHARS:
+                rr = repetition_ratio(t)
+                self.rep_sum += rr
+                self.rep_n += 1
+                if rr > REPETITION_LIMIT:
+                    return "repetitive text", f"{rr:.0%} of character 3-grams repeat (degenerate text)"
+        m = ctx.profile.media
+        for mt, ref in r.media:
+            info = ctx.media.inspect(mt, ref)
+            if info.remote:
+                continue
+            if mt == "image":
+                self.img_total += 1
+                if not info.ok:
+                    self.img_bad += 1
+                elif info.width and len(self.img_sizes) < _STATS_CAP:
+                    self.img_sizes.append((info.width, info.height or 0))
+            elif mt == "audio":
+                self.audio_total += 1
+                if not info.ok:
+                    self.audio_bad += 1
+                elif info.sample_rate:
+                    self.audio_rates[info.sample_rate] += 1
+                    if len(self.audio_durations) < _STATS_CAP:
+                        self.audio_durations.append(info.duration_s or 0.0)
+            elif mt == "video":
+                self.video_total += 1
+                self.video_bad += not info.ok
+            if not info.ok:
+                cat = "empty media" if info.reason and info.reason.startswith("empty file") else "unreadable media"
+                return cat, info.reason or "unreadable"
+            if mt == "image" and info.width and min(info.width, info.height or 0) < int(m.get("min_image_side", 0)):
+                self.img_small += 1
+                return "low resolution", f"image {info.width}x{info.height} below minimum side {m['min_image_side']}"
+            if mt == "audio" and info.sample_rate:
+                if info.sample_rate < int(m.get("min_sample_rate", 0)):
+                    return "low sample rate", f"audio {info.sample_rate} Hz below {m['min_sample_rate']} Hz"
+                d = info.duration_s or 0.0
+                if not float(m.get("min_duration_s", 0)) <= d <= float(m.get("max_duration_s", 1e12)):
+                    return "duration out of range", f"audio {d:.2f}s outside [{m.get('min_duration_s')}, " \
+                                                   f"{m.get('max_duration_s')}] s"
+        return None
+
+    def update(self, batch: list[Rec], ctx: Ctx) -> None:
+        keys, texts = [], []
+        for r in batch:
+            self.n += 1
+            dirt = self._dirty(r, ctx)
+            if dirt:
+                self.dirty += 1
+                self.dirty_reasons[dirt[0]] += 1
+                self.ev.add(r.id, f"dirty ({dirt[0]}): {dirt[1]}")
+                continue
+            norm = normalise_text(r.text)
+            parts = [norm]
+            for mt, ref in r.media:
+                info = ctx.media.inspect(mt, ref)
+                parts.append(info.digest.hex() if info.digest else ref)
+            dg = content_digest("\x00".join(parts))
+            if dg in self.seen:
+                self.exact += 1
+                self.ev.add(r.id, f"exact duplicate of {self.first_id.get(dg, 'an earlier record')}")
+                continue
+            self.seen.add(dg)
+            if len(self.first_id) < 100_000:
+                self.first_id[dg] = r.id
+            if len(norm) >= self.k:
+                keys.append(len(self.ids))
+                texts.append(norm)
+                self.ids.append(r.id)
+        self.near.add_batch(np.asarray(keys, dtype=np.int64), texts)
+
+    def finish(self, ctx: Ctx) -> list[IndicatorResult]:
+        found = self.near.finish()
+        ev_items = list(self.ev.items)
+        for later in sorted(found)[: max(0, 20 - len(ev_items))]:
+            earlier, sim = found[later]
+            ev_items.append({"id": self.ids[later],
+                             "reason": f"near-duplicate of {self.ids[earlier]} (estimated Jaccard {sim:.2f})"})
+        bad = self.dirty + self.exact + len(found)
+        method = (f"1 − (exact duplicates + near-duplicates (MinHash, character {self.k}-shingles, Jaccard ≥ "
+                  f"{self.threshold}, {self.method}) + dirty records) ÷ records")
+        res = ratio("0208", self.n - bad, self.n, method, None, "no records",
+                    exact_duplicates=self.exact, near_duplicates=len(found), dirty_records=self.dirty,
+                    dirty_reasons=dict(self.dirty_reasons), sub_metrics=self._sub_metrics())
+        res.evidence = ev_items[:20]
+        return [res]
+
+    def _sub_metrics(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.rep_n:
+            out["text"] = {"records_checked": self.rep_n, "mean_repetition_ratio": round(self.rep_sum / self.rep_n, 4)}
+        if self.img_total:
+            img: dict[str, Any] = {"files": self.img_total, "decode_errors": self.img_bad,
+                                   "below_min_side": self.img_small}
+            if self.img_sizes:
+                img["min_resolution"] = list(min(self.img_sizes, key=lambda s: s[0] * s[1]))
+                img["median_width"] = statistics.median(w for w, _ in self.img_sizes)
+                img["median_height"] = statistics.median(h for _, h in self.img_sizes)
+            out["image"] = img
+        if self.audio_total:
+            aud: dict[str, Any] = {"files": self.audio_total, "decode_errors": self.audio_bad,
+                                   "sample_rates": {str(k): v for k, v in sorted(self.audio_rates.items())}}
+            if self.audio_durations:
+                aud["duration_s"] = {"min": round(min(self.audio_durations), 3),
+                                     "median": round(statistics.median(self.audio_durations), 3),
+                                     "max": round(max(self.audio_durations), 3)}
+            out["audio"] = aud
+        if self.video_total:
+            out["video"] = {"files": self.video_total, "unreadable": self.video_bad}
+        return out

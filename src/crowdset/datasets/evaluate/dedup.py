@@ -1,0 +1,206 @@
+"""Exact and near-duplicate detection over character shingles (works for Chinese, which has no spaces).
+
+Two interchangeable near-duplicate paths with the same semantics — a record is a near-duplicate when an
+*earlier* record has estimated Jaccard ≥ threshold on its character k-gram set:
+
+- ``DatasketchNearDup``: the reference, datasketch ``MinHash`` + ``MinHashLSH`` (query, then insert).
+- ``VectorisedNearDup``: MinHash computed for a whole batch at once in numpy (one UTF-32 buffer, rolling
+  k-gram hashes, multiply-shift permutations, ``minimum.reduceat``), then LSH banding by sorting band
+  hashes once at the end. ``benchmarks/bench_evaluate.py`` prints the speed ratio; this is the default
+  because signature computation in datasketch hashes each shingle with SHA-1 in Python.
+
+Both keep per-record signatures (num_perm × 4 bytes) for verification — O(N) state, the price of a
+global near-duplicate check; ``num_perm`` in the profile trades accuracy for memory.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+_WS = re.compile(r"\s+")
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case and drop whitespace, so re-wrapped or re-spaced copies still collide."""
+    return _WS.sub("", text).lower()
+
+
+def content_digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+@functools.lru_cache(maxsize=32)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) minimising false positives + negatives, as datasketch chooses them."""
+    best, best_err = (1, num_perm), float("inf")
+    xs = np.linspace(0, 1, 401)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            p = 1 - (1 - xs**r) ** b
+            fp = np.trapezoid(p[xs <= threshold], xs[xs <= threshold])
+            fn = np.trapezoid(1 - p[xs >= threshold], xs[xs >= threshold])
+            err = 0.5 * fp + 0.5 * fn
+            if err < best_err:
+                best, best_err = (b, r), err
+    return best
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    x = (x + np.uint64(0x9E3779B97F4A7C15)) & _MASK64
+    x = ((x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)) & _MASK64
+    x = ((x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)) & _MASK64
+    return x ^ (x >> np.uint64(31))
+
+
+class VectorisedNearDup:
+    """Batch MinHash in numpy + sort-based LSH banding; call ``add_batch`` then ``finish``."""
+
+    def __init__(self, threshold: float = 0.8, num_perm: int = 128, shingle: int = 3, seed: int = 1,
+                 window: int = 32) -> None:
+        self.threshold, self.num_perm, self.k, self.window = threshold, num_perm, shingle, window
+        rng = np.random.default_rng(seed)
+        self.a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | np.uint64(1)
+        self.b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
+        self.bands, self.rows = lsh_params(threshold, num_perm)
+        self._sigs: list[np.ndarray] = []
+        self._keys: list[np.ndarray] = []  # caller's integer key per signature row
+
+    def signatures(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), num_perm) uint32 MinHash signatures; texts shorter than k use one whole-text shingle."""
+        k = self.k
+        lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        if len(texts) == 0:
+            return np.zeros((0, self.num_perm), dtype=np.uint32)
+        cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        ends = np.cumsum(lens)
+        starts = ends - lens
+        # Rolling polynomial hash of each k-gram starting at every position, then keep those inside a text.
+        n = cps.size
+        h = np.zeros(max(0, n - k + 1), dtype=np.uint64)
+        for j in range(k):
+            h = (h * np.uint64(1_000_003) + cps[j : n - k + 1 + j]) & _MASK64
+        counts = np.maximum(lens - k + 1, 0)
+        short = (lens > 0) & (lens < k)
+        total = int(counts.sum())
+        # position of each valid k-gram: its text's start + its rank inside the text
+        first = np.cumsum(counts) - counts
+        valid_pos = np.arange(total, dtype=np.int64) - np.repeat(first - starts, counts)
+        sh = h[valid_pos] if total else np.zeros(0, dtype=np.uint64)
+        owner = np.repeat(np.arange(len(texts)), counts)
+        if short.any():  # whole-text shingle for texts shorter than k
+            idx = np.nonzero(short)[0]
+            extra = np.array([hash_str(texts[i]) for i in idx], dtype=np.uint64)
+            sh = np.concatenate([sh, extra])
+            owner = np.concatenate([owner, idx])
+            order = np.argsort(owner, kind="stable")
+            sh, owner = sh[order], owner[order]
+        sh = _splitmix(sh)
+        sig = np.full((len(texts), self.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+        if sh.size == 0:
+            return sig
+        has = np.bincount(owner, minlength=len(texts)) > 0
+        seg = np.searchsorted(owner, np.arange(len(texts)))  # first shingle index per text
+        chunk = max(1, (1 << 22) // self.num_perm)  # ~32 MiB of uint64 per slice
+        rec_ids = np.nonzero(has)[0]
+        rec_starts = seg[rec_ids]
+        for s0 in range(0, sh.size, chunk):
+            s1 = min(sh.size, s0 + chunk)
+            lo = np.searchsorted(rec_starts, s0, side="right") - 1
+            hi = np.searchsorted(rec_starts, s1, side="left")
+            part = ((sh[s0:s1, None] * self.a[None, :] + self.b[None, :]) & _MASK64) >> np.uint64(32)
+            bounds = np.maximum(rec_starts[lo:hi], s0) - s0
+            red = np.minimum.reduceat(part, bounds, axis=0).astype(np.uint32)
+            ids = rec_ids[lo:hi]
+            sig[ids] = np.minimum(sig[ids], red)
+        return sig
+
+    def add_batch(self, keys: np.ndarray, texts: Sequence[str]) -> None:
+        if len(texts):
+            self._sigs.append(self.signatures(texts))
+            self._keys.append(np.asarray(keys, dtype=np.int64))
+
+    def finish(self) -> dict[int, tuple[int, float]]:
+        """{key of later record: (key of earlier near-duplicate, estimated Jaccard)}."""
+        if not self._sigs:
+            return {}
+        sig = np.concatenate(self._sigs)
+        keys = np.concatenate(self._keys)
+        order = np.argsort(keys, kind="stable")
+        sig, keys = sig[order], keys[order]
+        n = len(keys)
+        pairs = []
+        weights = _splitmix(np.arange(1, self.rows + 1, dtype=np.uint64))
+        for band in range(self.bands):
+            cols = sig[:, band * self.rows : (band + 1) * self.rows].astype(np.uint64)
+            bh = _splitmix((cols * weights[None, :] & _MASK64).sum(axis=1, dtype=np.uint64))
+            srt = np.argsort(bh, kind="stable")  # stable: equal hashes stay in record order
+            sbh = bh[srt]
+            for u in range(1, min(self.window, n - 1) + 1):
+                eq = np.nonzero(sbh[:-u] == sbh[u:])[0]
+                if eq.size == 0:
+                    break
+                pairs.append(np.stack([srt[eq], srt[eq + u]], axis=1))
+        if not pairs:
+            return {}
+        cand = np.unique(np.concatenate(pairs), axis=0)
+        i, j = cand[:, 0], cand[:, 1]
+        sim = np.empty(len(i), dtype=np.float64)
+        for s0 in range(0, len(i), 100_000):
+            s1 = s0 + 100_000
+            sim[s0:s1] = (sig[i[s0:s1]] == sig[j[s0:s1]]).mean(axis=1)
+        ok = sim >= self.threshold
+        out: dict[int, tuple[int, float]] = {}
+        for a, b, s in zip(i[ok].tolist(), j[ok].tolist(), sim[ok].tolist(), strict=True):
+            later, earlier = (b, a) if a < b else (a, b)
+            prev = out.get(int(keys[later]))
+            if prev is None or keys[earlier] < prev[0]:
+                out[int(keys[later])] = (int(keys[earlier]), round(s, 3))
+        return out
+
+
+def hash_str(s: str) -> int:
+    return int.from_bytes(hashlib.blake2b(s.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+class DatasketchNearDup:
+    """Reference path: datasketch MinHash + MinHashLSH, query-then-insert in record order."""
+
+    def __init__(self, threshold: float = 0.8, num_perm: int = 128, shingle: int = 3, seed: int = 1) -> None:
+        from datasketch import MinHash, MinHashLSH
+
+        self._MinHash = MinHash
+        self.threshold, self.num_perm, self.k, self.seed = threshold, num_perm, shingle, seed
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self._stored: dict[int, object] = {}
+        self._found: dict[int, tuple[int, float]] = {}
+
+    def add_batch(self, keys: np.ndarray, texts: Sequence[str]) -> None:
+        k = self.k
+        for key, t in zip(np.asarray(keys).tolist(), texts, strict=True):
+            m = self._MinHash(num_perm=self.num_perm, seed=self.seed)
+            sh = {t[i : i + k] for i in range(len(t) - k + 1)} or {t}
+            m.update_batch([s.encode("utf-8", "surrogatepass") for s in sh])
+            best: tuple[int, float] | None = None
+            for c in self.lsh.query(m):
+                s = m.jaccard(self._stored[c])
+                if s >= self.threshold and (best is None or c < best[0]):
+                    best = (c, round(s, 3))
+            if best is not None:
+                self._found[key] = best
+            self.lsh.insert(key, m)
+            self._stored[key] = m
+
+    def finish(self) -> dict[int, tuple[int, float]]:
+        return dict(self._found)
+
+
+def make_near_dup(method: str, threshold: float, num_perm: int, shingle: int) -> VectorisedNearDup | DatasketchNearDup:
+    if method == "datasketch":
+        return DatasketchNearDup(threshold, num_perm, shingle)
+    return VectorisedNearDup(threshold, num_perm, shingle)

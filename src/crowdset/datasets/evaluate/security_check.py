@@ -1,0 +1,90 @@
+"""0202 security conformance: PII detector hits (security/pii.py) and profile blocked terms per record.
+
+Evidence shows masked values only — the report must not become a copy of the personal data it flags.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from crowdset.datasets.evaluate.context import Ctx
+from crowdset.datasets.evaluate.records import ID_FIELDS, Rec
+from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, ratio
+from crowdset.security.pii import KINDS, detect, hit_categories, mask_value, sensitive_categories
+
+_SKIP = frozenset({*ID_FIELDS, "rid", "original_time", "last_modified_time", "version"})
+
+
+def _strings(v: Any, depth: int = 0) -> Iterator[str]:
+    if isinstance(v, str):
+        yield v
+    elif depth < 6 and isinstance(v, dict):
+        for x in v.values():
+            yield from _strings(x, depth + 1)
+    elif depth < 6 and isinstance(v, list):
+        for x in v:
+            yield from _strings(x, depth + 1)
+
+
+def _field_names(v: Any, prefix: str = "", depth: int = 0) -> Iterator[str]:
+    if isinstance(v, dict) and depth < 4:
+        for k, x in v.items():
+            yield f"{prefix}{k}"
+            yield from _field_names(x, f"{prefix}{k}.", depth + 1)
+
+
+class SecurityCheck:
+    def __init__(self, ctx: Ctx) -> None:
+        ignore = set(ctx.profile.pii.get("ignore_kinds") or [])
+        self.kinds = [k for k in KINDS if k not in ignore]
+        terms = [t for t in ctx.profile.blocked_terms if t]
+        terms += [str(t) for t in ctx.meta.get("blocked_terms") or [] if t]
+        self.blocked = re.compile("|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))) \
+            if terms else None
+        self.a = self.b = 0
+        self.ev = Evidence()
+        self.term_hits: Counter[str] = Counter()
+
+    def update(self, batch: list[Rec], ctx: Ctx) -> None:
+        for r in batch:
+            if r.error:
+                continue
+            if ctx.first_batch or len(ctx.sensitive_fields) < 200:
+                for name in _field_names(r.data):
+                    if name not in ctx.sensitive_fields:
+                        cats = sensitive_categories(name.rsplit(".", 1)[-1])
+                        if cats:
+                            ctx.sensitive_fields[name] = cats
+            self.b += 1
+            reasons: list[str] = []
+            cats_here: set[str] = set()
+            for key, val in r.data.items():
+                if key in _SKIP:
+                    continue
+                for s in _strings(val):
+                    for h in detect(s, self.kinds):
+                        ctx.pii_kinds[h.kind] += 1
+                        cats_here.update(hit_categories(h, ctx.now.date()))
+                        if len(reasons) < 3:
+                            reasons.append(f"{h.kind} {mask_value(h.kind, h.value)} in {key}")
+                    if self.blocked is not None:
+                        for m in self.blocked.finditer(s):
+                            self.term_hits[m.group()] += 1
+                            if len(reasons) < 3:
+                                reasons.append(f"blocked term {m.group()!r} in {key}")
+            for c in cats_here:
+                ctx.sensitive_pii[c] += 1
+            if reasons:
+                self.ev.add(r.id, "; ".join(reasons))
+            else:
+                self.a += 1
+
+    def finish(self, ctx: Ctx) -> list[IndicatorResult]:
+        m = "1 − records with validated PII hits (" + ", ".join(self.kinds) + ") or profile blocked-term hits ÷ records"
+        return [ratio("0202", self.a, self.b, m, self.ev, "no readable records",
+                      pii_hits=dict(ctx.pii_kinds), blocked_term_hits=dict(self.term_hits),
+                      sensitive_fields=dict(ctx.sensitive_fields),
+                      sensitive_categories_detected=dict(ctx.sensitive_pii))]

@@ -1,0 +1,38 @@
+"""Dirty-text checks: mojibake, replacement characters, control characters, degenerate repetition.
+
+Mojibake is recognised by its fingerprints rather than by language models: UTF-8 bytes read as
+cp1252/Latin-1 ("ä¸­æ–‡"), UTF-8 read as GBK ("锟斤拷"), uninitialised MSVC buffers ("烫烫烫", "屯屯屯").
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_REPLACEMENT = "\ufffd"
+_GBK_MOJIBAKE = re.compile(r"锟斤拷|烫烫烫|屯屯屯|鈥[溿檚]|銆[傘乗]")
+# A Latin-1 lead byte of a multi-byte UTF-8 sequence followed by a continuation-byte character.
+_LATIN1_MOJIBAKE = re.compile(r"[ÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïð][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ¡-¿]")
+
+
+def garbled_reason(text: str) -> str | None:
+    """Why ``text`` looks corrupted, or None."""
+    if _REPLACEMENT in text:
+        return "contains U+FFFD replacement characters (lossy decoding)"
+    m = _CONTROL.search(text)
+    if m:
+        return f"contains control character U+{ord(m.group()):04X} at offset {m.start()}"
+    m = _GBK_MOJIBAKE.search(text)
+    if m:
+        return f"mojibake {m.group()!r} (UTF-8/GBK mix-up)"
+    if len(_LATIN1_MOJIBAKE.findall(text)) >= 2:
+        return "mojibake (UTF-8 decoded as Latin-1/cp1252)"
+    return None
+
+
+def repetition_ratio(text: str, k: int = 3) -> float:
+    """Share of character k-grams that repeat an earlier k-gram in the same text (0 = no repetition)."""
+    n = len(text) - k + 1
+    if n <= 1:
+        return 0.0
+    return 1.0 - len({text[i : i + k] for i in range(n)}) / n
