@@ -78,12 +78,20 @@ def glad(data: pd.DataFrame | Encoded, *, n_iter: int = 100, tol: float = 1e-5) 
     return _fit("glad", compat_class("GLAD")(n_iter=n_iter, tol=tol), encode(data))
 
 
-def mace(data: pd.DataFrame | Encoded, *, n_restarts: int = 10, n_iter: int = 50, seed: int = 0) -> AggregationResult:
+#: crowd-kit's default is 10 restarts, but each restart has ~1 s of fixed overhead even on tiny inputs, so we
+#: default to 3 (results on our synthetic crowds are unchanged); pass ``n_restarts=10`` for the reference.
+MACE_N_RESTARTS = 3
+
+
+def mace(
+    data: pd.DataFrame | Encoded, *, n_restarts: int | None = None, n_iter: int = 50, seed: int = 0
+) -> AggregationResult:
     """MACE (spamming-aware competence estimation) via crowd-kit.
 
     D. Hovy et al., "Learning Whom to Trust with MACE", NAACL-HLT 2013. Confidence = posterior.
     """
-    model = compat_class("MACE")(n_restarts=n_restarts, n_iter=n_iter, random_state=seed)
+    restarts = MACE_N_RESTARTS if n_restarts is None else n_restarts
+    model = compat_class("MACE")(n_restarts=restarts, n_iter=n_iter, random_state=seed)
     return _fit("mace", model, encode(data))
 
 
