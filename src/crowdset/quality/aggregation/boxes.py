@@ -49,7 +49,7 @@ def aggregate_boxes(
             for c in np.unique(comp):
                 members = comp == c
                 support = len(set(workers[members])) / n_workers
-                if support > min_support or (n_workers == 1 and support == 1.0):
+                if support > min_support:
                     box = np.median(xywh[members], axis=0)
                     rows.append({"task": task, "label": label, "x": box[0], "y": box[1], "width": box[2],
                                  "height": box[3], "confidence": support})
