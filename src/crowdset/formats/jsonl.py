@@ -1,0 +1,64 @@
+"""JSON Lines: one task per line in, one exported record per line out.
+
+A line is either the contract shape ``{"data": {...}, "is_gold", ...}`` or a flat object whose keys
+become ``data`` (with the reserved keys lifted out), so a plain dump of records imports as-is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from .common import RESERVED_FLAT_KEYS, TASK_KEYS, ParsedRow, build_task, byte_lines, dumps
+
+_CONTRACT_KEYS = set(TASK_KEYS) | {"id", "external_id"}
+
+
+def object_to_task(obj: Any, errors: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """Turn one decoded JSON value into a task (contract or flat shape), collecting errors."""
+    if not isinstance(obj, dict):
+        errors.append(("", "each line must be a JSON object"))
+        return None
+    if "data" in obj:
+        unknown = sorted(set(obj) - _CONTRACT_KEYS)
+        for key in unknown:
+            errors.append((key, f"unknown task key (allowed: {', '.join(sorted(_CONTRACT_KEYS))})"))
+        extra = {k: v for k, v in obj.items() if k != "data"}
+        return build_task(obj["data"], extra, errors)
+    data = {k: v for k, v in obj.items() if k not in RESERVED_FLAT_KEYS}
+    extra = {k: obj[k] for k in RESERVED_FLAT_KEYS if k in obj}
+    return build_task(data, extra, errors)
+
+
+def read_jsonl(stream: IO[bytes]) -> Iterator[ParsedRow]:
+    """Yield one ParsedRow per non-blank line; bad lines carry errors and reading goes on."""
+    for lineno, raw in enumerate(byte_lines(stream), start=1):
+        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip():
+            continue
+        errors: list[tuple[str, str]] = []
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield ParsedRow(lineno, errors=[("", f"not valid UTF-8 at byte {exc.start}")])
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield ParsedRow(lineno, errors=[("", f"invalid JSON: {exc.msg} (column {exc.colno})")])
+            continue
+        task = object_to_task(obj, errors)
+        yield ParsedRow(lineno, task=task, errors=errors)
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], out: IO[bytes], schema: dict[str, Any] | None = None,
+                **_: Any) -> dict[str, int]:
+    """Write every record unchanged, one per line (the lossless export)."""
+    n = 0
+    for record in records:
+        out.write(dumps(record).encode("utf-8"))
+        out.write(b"\n")
+        n += 1
+    return {"tasks": n}
