@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PrivateAttr,
     SerializeAsAny,
     ValidationError,
@@ -373,6 +374,15 @@ class LabelSchema(BaseModel):
 
     controls: list[SerializeAsAny[Control]]
     _by_name: dict[str, Control] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        # Document controls as "one of the registered kinds" rather than the bare base class, so
+        # OpenAPI clients see each kind's fields.
+        json_schema = handler.resolve_ref_schema(handler(core_schema))
+        kinds = [handler(spec.control_model.__pydantic_core_schema__) for spec in _REGISTRY.values()]
+        json_schema["properties"]["controls"]["items"] = {"oneOf": kinds}
+        return json_schema
 
     @model_validator(mode="before")
     @classmethod
