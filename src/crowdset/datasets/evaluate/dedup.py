@@ -113,9 +113,12 @@ class VectorisedNearDup:
             s1 = min(sh.size, s0 + chunk)
             lo = np.searchsorted(rec_starts, s0, side="right") - 1
             hi = np.searchsorted(rec_starts, s1, side="left")
-            part = ((sh[s0:s1, None] * self.a[None, :] + self.b[None, :]) & _MASK64) >> np.uint64(32)
+            # multiply-add-shift: uint64 arithmetic wraps mod 2^64 in numpy, the top 32 bits are the hash
+            part = sh[s0:s1, None] * self.a[None, :]
+            part += self.b[None, :]
+            part >>= np.uint64(32)
             bounds = np.maximum(rec_starts[lo:hi], s0) - s0
-            red = np.minimum.reduceat(part, bounds, axis=0).astype(np.uint32)
+            red = np.minimum.reduceat(part.astype(np.uint32), bounds, axis=0)
             ids = rec_ids[lo:hi]
             sig[ids] = np.minimum(sig[ids], red)
         return sig

@@ -47,14 +47,16 @@ class SecurityCheck:
         self.a = self.b = 0
         self.ev = Evidence()
         self.term_hits: Counter[str] = Counter()
+        self.names_checked: set[str] = set()
 
     def update(self, batch: list[Rec], ctx: Ctx) -> None:
         for r in batch:
             if r.error:
                 continue
-            if ctx.first_batch or len(ctx.sensitive_fields) < 200:
+            if len(self.names_checked) < 10_000:
                 for name in _field_names(r.data):
-                    if name not in ctx.sensitive_fields:
+                    if name not in self.names_checked:
+                        self.names_checked.add(name)
                         cats = sensitive_categories(name.rsplit(".", 1)[-1])
                         if cats:
                             ctx.sensitive_fields[name] = cats
