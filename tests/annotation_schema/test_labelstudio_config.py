@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
                              "options": ["Positive", "Negative", "Neutral"], "multiple": False}],
     "multi_classification": [{"name": "topics", "kind": "choices", "required": True, "to": "text",
                               "options": ["体育", "财经", "科技"], "multiple": True}],
+    "image_classification": [{"name": "choice", "kind": "choices", "required": False, "to": "image",
+                              "options": ["Airbus", "Boeing"], "multiple": False}],
     "ner": [{"name": "label", "kind": "spans", "required": False, "to": "text",
              "labels": ["PER", "ORG", "LOC", "MISC"]}],
     "ner_relations": [
@@ -66,6 +69,9 @@ def test_template_converts(name: str) -> None:
 def test_template_round_trip(name: str) -> None:
     schema = labelstudio_config_to_schema(load(name))
     xml = schema_to_labelstudio_config(schema)
+    original_objects = {el.tag for el in ET.fromstring(load(name)).iter() if el.get("value", "").startswith("$")}
+    exported_objects = {el.tag for el in ET.fromstring(xml).iter() if el.get("value", "").startswith("$")}
+    assert exported_objects <= original_objects | {"Audio"}  # AudioPlus is written as Audio
     assert labelstudio_config_to_schema(xml) == schema
     assert schema_to_labelstudio_config(labelstudio_config_to_schema(xml)) == xml
 
