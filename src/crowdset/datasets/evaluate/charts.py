@@ -20,26 +20,27 @@ def _color(x: float | None) -> str:
     return _COLORS["A"] if x >= 90 else _COLORS["B"] if x >= 80 else _COLORS["C"] if x >= 60 else _COLORS["D"]
 
 
-def radar(dimensions: dict[str, float | None], labels: dict[str, str] | None = None, size: int = 280) -> Markup:
+def radar(dimensions: dict[str, float | None], labels: dict[str, str] | None = None, width: int = 440,
+          height: int = 300) -> Markup:
     """Triangle radar of the three dimension scores, with the 60/80/90 band rings."""
     names = list(dimensions)
     n = len(names)
-    cx = cy = size / 2
-    r = size / 2 - 50
+    cx, cy = width / 2, height / 2 + 12
+    r = min(width, height) / 2 - 45
 
     def pt(i: int, v: float) -> tuple[float, float]:
         ang = -math.pi / 2 + 2 * math.pi * i / n
         return cx + r * v / 100 * math.cos(ang), cy + r * v / 100 * math.sin(ang)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}" '
-             f'role="img" aria-label="dimension radar">']
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="dimension radar">']
     for ring in (60, 80, 90, 100):
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (pt(i, ring) for i in range(n)))
         parts.append(f'<polygon points="{pts}" fill="none" stroke="#cbd5e0" stroke-width="1"/>')
     for i, name in enumerate(names):
         x, y = pt(i, 100)
         parts.append(f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="#cbd5e0"/>')
-        lx, ly = pt(i, 122)
+        lx, ly = pt(i, 118)
         score = dimensions[name]
         label = (labels or {}).get(name, name)
         parts.append(f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="12" text-anchor="middle">{escape(label)} '
