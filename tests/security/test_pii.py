@@ -211,3 +211,15 @@ def test_hit_categories_flags_minors_from_birth_date():
     assert hit_categories(h_adult, date(2025, 6, 1)) == ["specific_identity"]
     [card] = detect(VALID_CARD)
     assert hit_categories(card) == ["financial_account"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(list("0123456789 +-.:@abcEXG京A中文，。") + [VALID_ID, "13812345678", VALID_CARD]),
+                max_size=40).map("".join))
+def test_detect_spans_are_consistent_and_mask_is_idempotent(text):
+    hits = detect(text)
+    for h in hits:
+        assert text[h.start : h.end] == h.value
+    assert all(a.end <= b.start for a, b in zip(hits, hits[1:], strict=False))
+    once = mask(text)
+    assert mask(once) == once
