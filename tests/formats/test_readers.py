@@ -187,3 +187,32 @@ def test_read_tasks_guesses_from_path_and_content(tmp_path):
     assert [r.task for r in read_tasks(p)] == [{"data": {"text": "x"}}]
     assert [r.task for r in read_tasks(io.BytesIO(b"text\nhello\n"), filename="a.csv")] == [{"data": {"text": "hello"}}]
     assert read_tasks(io.BytesIO(b"???"), None).__next__().line == 0
+
+
+class CountingStream(io.RawIOBase):
+    """A stream that records how many bytes were handed out, to prove readers do not slurp."""
+
+    def __init__(self, data: bytes) -> None:
+        self.inner, self.consumed = io.BytesIO(data), 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self.inner.read(n)
+        self.consumed += len(chunk)
+        return chunk
+
+
+def test_readers_stream_instead_of_loading_the_file():
+    tasks = [{"id": i, "data": {"text": f"任务 {i} " * 20}} for i in range(12000)]
+    ls = json.dumps(tasks, ensure_ascii=False).encode()
+    jl = "\n".join(json.dumps(t, ensure_ascii=False) for t in tasks).encode()
+    cs = ("id,text\n" + "".join(f"{t['id']},{t['data']['text']}\n" for t in tasks)).encode()
+    for raw, fmt in ((ls, "labelstudio"), (jl, "jsonl"), (cs, "csv")):
+        stream = CountingStream(raw)
+        it = read_tasks(stream, fmt)
+        first = next(it)
+        assert len(raw) > 2 << 20
+        assert first.ok and stream.consumed <= (1 << 20) + (1 << 17), fmt  # csv sniffs 1 MiB; others a chunk
+        assert sum(1 for _ in it) == 11999
