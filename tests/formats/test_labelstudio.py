@@ -139,3 +139,14 @@ def test_conversion_errors_are_collected():
                               {"from_id": "nope", "type": "relation"}], SCHEMA)
     fields = [f for f, _ in exc.value.errors]
     assert fields == ["result[0].value", "result[1]"]
+
+
+def test_unsupported_type_on_a_known_control_is_an_error():
+    conv_errors = []
+    try:
+        ls_regions_to_result([{"id": "e", "from_name": "boxes", "to_name": "image", "type": "ellipselabels",
+                               "value": {"x": 1, "y": 1, "radiusX": 2, "radiusY": 2, "ellipselabels": ["car"]}}],
+                             SCHEMA)
+    except LSConversionError as exc:
+        conv_errors = exc.errors
+    assert conv_errors == [("result[0].type", "'ellipselabels' does not fit control 'boxes' of kind 'bbox'")]

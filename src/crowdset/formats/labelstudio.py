@@ -155,8 +155,8 @@ def convert_regions(regions: Any, schema: dict[str, Any] | None, data: dict[str,
             conv.errors.append((f"{path}.from_name", "missing"))
             continue
         control = ctrls.get(name)
-        if typ not in LS_TYPE_TO_KIND:
-            conv.unmapped.append(reg)  # unsupported type: kept verbatim, written back unchanged
+        if typ not in LS_TYPE_TO_KIND and control is None:
+            conv.unmapped.append(reg)  # unsupported type, no control of ours: kept verbatim, written back
             continue
         if ctrls and control is None:
             conv.errors.append((f"{path}.from_name", f"unknown control {name!r} (not in the project schema)"))
