@@ -17,6 +17,7 @@ from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
 from crowdset.db import get_db, utcnow
+from crowdset.errors import CrowdsetError
 from crowdset.logs import get_logger
 from crowdset.settings import Settings, get_settings
 
@@ -46,6 +47,7 @@ def handler_for(kind: str) -> Handler:
 
 def _load_builtin_handlers() -> None:
     # Importing registers handlers; kept here so a worker process knows every kind.
+    import crowdset.annotation.jobs  # noqa: F401
     import crowdset.ledger.jobs  # noqa: F401
 
 
@@ -82,10 +84,14 @@ def run_job(job_id: str) -> None:
         result = handler_for(kind)(Progress(job_id), params)
     except Exception as exc:  # a failed job is data for the user, not a crashed worker
         log.error("job.failed", job_id=job_id, kind=kind, error=str(exc))
+        detail = exc.detail if isinstance(exc, CrowdsetError) else str(exc)
         with db.transaction() as s:
             job = s.get(Job, job_id)
-            job.state, job.error, job.finished_at = "failed", f"{exc}\n{traceback.format_exc(limit=5)}", utcnow()
-            job.message = str(exc)[:500]
+            job.state, job.finished_at = "failed", utcnow()
+            job.error = f"{detail}\n{traceback.format_exc(limit=5)}"
+            job.message = detail[:500]
+            if isinstance(exc, CrowdsetError) and exc.errors:  # e.g. every bad row of an import
+                job.result = {"detail": detail, "errors": [e.as_dict() for e in exc.errors]}
         return
     with db.transaction() as s:
         job = s.get(Job, job_id)

@@ -1,0 +1,304 @@
+"""Annotation API: projects, members, imports, the task loop, review, arbitration, export, stats.
+Thin: parse, authorise through the services, call them."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+
+from crowdset.annotation import projects as svc
+from crowdset.annotation import review as rev
+from crowdset.annotation import submissions
+from crowdset.annotation.exporting import ExportFilter, check_format, stream_export
+from crowdset.annotation.models import Annotation, Prediction, Task
+from crowdset.annotation.scheduler import next_task
+from crowdset.annotation.schemas import (
+    AnnotationOut,
+    ArbitrationItemOut,
+    DraftIn,
+    FeedbackOut,
+    ImportPathIn,
+    LeaseOut,
+    MemberIn,
+    MemberOut,
+    PredictionOut,
+    ProjectIn,
+    ProjectOut,
+    ProjectPatch,
+    ResolveIn,
+    ReviewIn,
+    ReviewItemOut,
+    ReviewOut,
+    SubmitIn,
+    TaskOut,
+)
+from crowdset.annotation.stats import project_stats
+from crowdset.auth.service import get_user
+from crowdset.db import get_db
+from crowdset.errors import NotFound, invalid
+from crowdset.formats import get_writer
+from crowdset.http.deps import DB, CurrentUser
+from crowdset.http.pagination import Page, check_limit, decode_cursor, page_of
+from crowdset.jobs.api import JobOut, submit_job
+from crowdset.settings import get_settings
+
+router = APIRouter(tags=["annotation"])
+
+
+def project_schema_from(body: ProjectIn) -> dict[str, Any]:
+    if (body.label_schema is None) == (body.labelstudio_config is None):
+        raise invalid("schema", "give exactly one of schema or labelstudio_config")
+    if body.labelstudio_config is not None:
+        from crowdset.annotation.labelstudio_config import labelstudio_config_to_schema
+        from crowdset.annotation.schema import SchemaError
+
+        try:
+            return labelstudio_config_to_schema(body.labelstudio_config).model_dump(mode="json", exclude_none=True)
+        except SchemaError as exc:
+            from crowdset.errors import FieldError, Invalid
+
+            raise Invalid("the Label Studio config cannot be converted",
+                          [FieldError(f"labelstudio_config.{p}" if p else "labelstudio_config", m)
+                           for p, m in exc.errors]) from None
+    return body.label_schema
+
+
+@router.post("/projects", status_code=201, response_model=ProjectOut, response_model_by_alias=True)
+def create_project(body: ProjectIn, s: DB, user: CurrentUser) -> ProjectOut:
+    org_id = body.org_id if body.org_id is not None else user.org_id
+    if org_id is None:
+        raise invalid("org_id", "required for users without an organisation")
+    settings = body.model_dump(exclude={"org_id", "title", "label_schema", "labelstudio_config"})
+    project = svc.create_project(s, user, org_id, body.title, project_schema_from(body), **settings)
+    return ProjectOut.of(project)
+
+
+@router.get("/projects", response_model=Page[ProjectOut], response_model_by_alias=True)
+def list_projects(s: DB, user: CurrentUser, cursor: str | None = None, limit: int = 50) -> Page[ProjectOut]:
+    limit = check_limit(limit)
+    rows = svc.list_projects(s, user, decode_cursor(cursor), limit + 1)
+    return page_of([ProjectOut.of(p) for p in rows], limit, lambda p: p.id)
+
+
+@router.get("/projects/{project_id}", response_model=ProjectOut, response_model_by_alias=True)
+def get_project(project_id: int, s: DB, user: CurrentUser) -> ProjectOut:
+    return ProjectOut.of(svc.get_project(s, user, project_id))
+
+
+@router.patch("/projects/{project_id}", response_model=ProjectOut, response_model_by_alias=True)
+def update_project(project_id: int, body: ProjectPatch, s: DB, user: CurrentUser) -> ProjectOut:
+    project = svc.get_project(s, user, project_id, "manage")
+    changes = body.model_dump(exclude_unset=True)
+    if "label_schema" in changes:
+        changes["schema"] = changes.pop("label_schema")
+    return ProjectOut.of(svc.update_project(s, user, project, changes))
+
+
+@router.get("/projects/{project_id}/members", response_model=list[MemberOut])
+def list_members(project_id: int, s: DB, user: CurrentUser) -> list[MemberOut]:
+    project = svc.get_project(s, user, project_id)
+    return [MemberOut(user_id=m.user_id, role=m.role) for m in svc.members(s, project)]
+
+
+@router.post("/projects/{project_id}/members", status_code=201, response_model=MemberOut)
+def add_member(project_id: int, body: MemberIn, s: DB, user: CurrentUser) -> MemberOut:
+    project = svc.get_project(s, user, project_id, "manage")
+    member = get_user(s, user, body.user_id)
+    svc.add_member(s, user, project, member, body.role)
+    return MemberOut(user_id=member.id, role=body.role)
+
+
+@router.delete("/projects/{project_id}/members/{user_id}/{role}", status_code=204)
+def remove_member(project_id: int, user_id: int, role: str, s: DB, user: CurrentUser) -> Response:
+    project = svc.get_project(s, user, project_id, "manage")
+    svc.remove_member(s, user, project, user_id, role)
+    return Response(status_code=204)
+
+
+def _under_data_dir(raw: str) -> Path:
+    """A path the client names must resolve inside the data directory (no traversal, no links out)."""
+    root = get_settings().data_dir.resolve()
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("", "file"):
+        raise invalid("path", "a file under the data directory (relative path or file:// URL)")
+    candidate = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(raw)
+    path = (candidate if candidate.is_absolute() else root / candidate).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise invalid("path", "no such file under the data directory")
+    return path
+
+
+@router.post("/projects/{project_id}/imports", status_code=202, response_model=JobOut)
+async def import_tasks(project_id: int, request: Request, s: DB, user: CurrentUser) -> JobOut:
+    """Import a file of tasks (multipart field `file`, optional `format`), or a file already under the
+    data directory (JSON `{"path": ..., "format": ...}`). Runs as a job; on any bad row nothing is
+    stored and the job's result lists every error (row, field, message)."""
+    project = svc.get_project(s, user, project_id, "manage")
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form(max_part_size=get_settings().max_upload_bytes)
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise invalid("file", "attach the file as multipart field 'file'")
+        fmt = str(form.get("format") or "") or None
+        uploads = get_settings().data_dir / "uploads"
+        uploads.mkdir(parents=True, exist_ok=True)
+        suffix = "".join(Path(upload.filename or "").suffixes[-1:])[:10]
+        path = uploads / f"{uuid.uuid4().hex}{suffix}"
+        with path.open("wb") as out:
+            shutil.copyfileobj(upload.file, out, 1 << 20)
+        params = {"project_id": project.id, "path": str(path), "format": fmt, "user_id": user.id,
+                  "delete_after": True, "filename": upload.filename}
+    else:
+        try:
+            body = ImportPathIn.model_validate(await request.json())
+        except ValueError as exc:
+            raise invalid("body", f"send multipart with a file, or JSON with a path: {exc}") from None
+        params = {"project_id": project.id, "path": str(_under_data_dir(body.path)), "format": body.format,
+                  "user_id": user.id, "delete_after": False}
+    return submit_job(s, "tasks.import", params, user)
+
+
+def _lease_out(s: Any, ann: Annotation) -> LeaseOut:
+    task = s.get(Task, ann.task_id)
+    preds = s.scalars(select(Prediction).where(Prediction.task_id == task.id).order_by(Prediction.id)).all()
+    return LeaseOut(annotation_id=ann.id, task_id=task.id, data=task.data, leased_until=ann.leased_until,
+                    draft=ann.draft, predictions=[PredictionOut(model=p.model, score=p.score, result=p.result)
+                                                  for p in preds])
+
+
+@router.post("/projects/{project_id}/next", response_model=LeaseOut,
+             responses={204: {"description": "no task is left for you"}})
+def next_(project_id: int, s: DB, user: CurrentUser, prefetch: bool = False) -> Any:
+    """Lease the next task (or return the one you hold). 204 when nothing is left for you."""
+    project = svc.get_project(s, user, project_id, "annotate")
+    ann = next_task(s, user, project, prefetch)
+    if ann is None:
+        return Response(status_code=204)
+    return _lease_out(s, ann)
+
+
+# GET for clients that treat "next" as a read; it still leases (documented), like Label Studio.
+router.add_api_route("/projects/{project_id}/next", next_, methods=["GET"], response_model=LeaseOut,
+                     responses={204: {"description": "no task is left for you"}}, include_in_schema=True,
+                     name="next_get")
+
+
+@router.post("/annotations/{annotation_id}/submit", response_model=AnnotationOut)
+def submit(annotation_id: int, body: SubmitIn, s: DB, user: CurrentUser) -> AnnotationOut:
+    return AnnotationOut.of(submissions.submit(s, user, annotation_id, body.result, body.lead_time))
+
+
+@router.put("/annotations/{annotation_id}", response_model=AnnotationOut)
+def update(annotation_id: int, body: SubmitIn, s: DB, user: CurrentUser) -> AnnotationOut:
+    """Change your submitted annotation (allowed until it is reviewed)."""
+    return AnnotationOut.of(submissions.submit(s, user, annotation_id, body.result, body.lead_time))
+
+
+@router.post("/annotations/{annotation_id}/skip", response_model=AnnotationOut)
+def skip(annotation_id: int, s: DB, user: CurrentUser) -> AnnotationOut:
+    return AnnotationOut.of(submissions.skip(s, user, annotation_id))
+
+
+@router.put("/annotations/{annotation_id}/draft", response_model=AnnotationOut)
+def draft(annotation_id: int, body: DraftIn, s: DB, user: CurrentUser) -> AnnotationOut:
+    return AnnotationOut.of(submissions.save_draft(s, user, annotation_id, body.draft))
+
+
+@router.get("/projects/{project_id}/review-queue", response_model=Page[ReviewItemOut])
+def review_queue(project_id: int, s: DB, user: CurrentUser, cursor: str | None = None,
+                 limit: int = 20) -> Page[ReviewItemOut]:
+    limit = check_limit(limit)
+    anns = rev.review_queue(s, user, project_id, decode_cursor(cursor), limit + 1)
+    tasks = {t.id: t for t in s.scalars(select(Task).where(Task.id.in_([a.task_id for a in anns])))}
+    items = [ReviewItemOut(annotation=AnnotationOut.of(a), task_id=a.task_id, data=tasks[a.task_id].data)
+             for a in anns]
+    return page_of(items, limit, lambda i: i.annotation.id)
+
+
+@router.post("/annotations/{annotation_id}/review", status_code=201, response_model=ReviewOut)
+def review(annotation_id: int, body: ReviewIn, s: DB, user: CurrentUser) -> ReviewOut:
+    return ReviewOut.of(rev.review(s, user, annotation_id, body.verdict, body.comment, body.result))
+
+
+@router.get("/projects/{project_id}/arbitration-queue", response_model=Page[ArbitrationItemOut])
+def arbitration_queue(project_id: int, s: DB, user: CurrentUser, cursor: str | None = None,
+                      limit: int = 20) -> Page[ArbitrationItemOut]:
+    limit = check_limit(limit)
+    project = svc.get_project(s, user, project_id, "arbitrate")
+    tasks = rev.arbitration_queue(s, user, project_id, decode_cursor(cursor), limit + 1)
+    from crowdset.annotation.consensus import consensus
+    from crowdset.annotation.validation import schema_of
+
+    items = []
+    for t in tasks:
+        subs = rev.submitted(s, t.id)
+        results = [a.result for a in subs if a.result]
+        items.append(ArbitrationItemOut(task=TaskOut.of(t), annotations=[AnnotationOut.of(a) for a in subs],
+                                        consensus=consensus(schema_of(project), results)[0] if results else None))
+    return page_of(items, limit, lambda i: i.task.id)
+
+
+@router.post("/tasks/{task_id}/resolve", response_model=TaskOut)
+def resolve(task_id: int, body: ResolveIn, s: DB, user: CurrentUser) -> TaskOut:
+    return TaskOut.of(rev.resolve(s, user, task_id, body.result, body.comment))
+
+
+@router.get("/tasks/{task_id}", response_model=TaskOut)
+def get_task(task_id: int, s: DB, user: CurrentUser) -> TaskOut:
+    task = s.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    svc.get_project(s, user, task.project_id, "review") if not user.is_admin else None
+    return TaskOut.of(task)
+
+
+@router.get("/projects/{project_id}/tasks", response_model=Page[TaskOut])
+def list_tasks(project_id: int, s: DB, user: CurrentUser, cursor: str | None = None, limit: int = 50,
+               state: str | None = None, import_id: str | None = None) -> Page[TaskOut]:
+    svc.get_project(s, user, project_id, "review")
+    limit = check_limit(limit)
+    q = select(Task).where(Task.project_id == project_id, Task.id > decode_cursor(cursor)).order_by(Task.id)
+    if state:
+        q = q.where(Task.state == state)
+    if import_id:
+        q = q.where(Task.import_id == import_id)
+    rows = s.scalars(q.limit(limit + 1)).all()
+    return page_of([TaskOut.of(t) for t in rows], limit, lambda t: t.id)
+
+
+@router.get("/projects/{project_id}/export")
+def export(project_id: int, s: DB, user: CurrentUser, format: str = "jsonl", status: str | None = None,
+           annotator: int | None = None, since: datetime | None = None, until: datetime | None = None) -> Response:
+    """Stream the project's tasks with annotations, reviews and final labels in `format`
+    (jsonl, labelstudio, csv, coco, yolo, conll). Filters: task `status`, `annotator` (user id),
+    `since`/`until` (task creation time)."""
+    project = svc.get_project(s, user, project_id, "review")
+    fmt = check_format(format)
+    flt = ExportFilter(state=status, since=since, until=until, annotator_id=annotator)
+    flt.check()
+    writer = get_writer(fmt)
+    filename = f"project-{project.id}.{writer.extension}"
+    return StreamingResponse(stream_export(get_db().reading, project.id, fmt, flt), media_type=writer.media_type,
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/projects/{project_id}/stats")
+def stats(project_id: int, s: DB, user: CurrentUser) -> dict[str, Any]:
+    project = svc.get_project(s, user, project_id, "review")
+    return project_stats(s, project)
+
+
+@router.get("/me/feedback", response_model=list[FeedbackOut])
+def my_feedback(s: DB, user: CurrentUser, project_id: int | None = None) -> list[FeedbackOut]:
+    """Reviews of your annotations, newest first: what reviewers said and why."""
+    return [FeedbackOut(review=ReviewOut.of(r), project_id=a.project_id, your_result=a.result)
+            for r, a in rev.feedback(s, user, project_id)]

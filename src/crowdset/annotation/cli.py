@@ -1,0 +1,159 @@
+"""CLI for projects: create (from our schema or a Label Studio config), import, export, members."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from crowdset.errors import CrowdsetError, FieldError, Invalid
+
+project_app = typer.Typer(help="Annotation projects.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+def _fail(exc: CrowdsetError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc.detail}", highlight=False)
+    for e in exc.errors[:200]:
+        where = f"line {e.row}: " if e.row is not None else ""
+        err.print(f"  {where}{e.field}: {e.message}", highlight=False, markup=False)
+    if len(exc.errors) > 200:
+        err.print(f"  ... and {len(exc.errors) - 200} more")
+    return typer.Exit(1)
+
+
+def _read_schema(schema: Path | None, ls_config: Path | None) -> dict:
+    from crowdset.annotation.schema import SchemaError
+
+    if (schema is None) == (ls_config is None):
+        raise Invalid("give exactly one of --schema or --labelstudio-config", [FieldError("schema", "required")])
+    if schema is not None:
+        try:
+            return json.loads(schema.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise Invalid(f"cannot read {schema}: {exc}", [FieldError("schema", str(exc))]) from None
+    from crowdset.annotation.labelstudio_config import labelstudio_config_to_schema
+
+    try:
+        text = ls_config.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise Invalid(f"cannot read {ls_config}: {exc}", [FieldError("labelstudio_config", str(exc))]) from None
+    try:
+        return labelstudio_config_to_schema(text).model_dump(mode="json", exclude_none=True)
+    except SchemaError as exc:
+        raise Invalid("the Label Studio config cannot be converted",
+                      [FieldError(p or "labelstudio_config", m) for p, m in exc.errors]) from None
+
+
+@project_app.command("create")
+def create(
+    org: Annotated[str, typer.Option(help="organisation id or name")],
+    title: Annotated[str, typer.Option(help="project title")],
+    schema: Annotated[Path | None, typer.Option(help="label schema JSON file")] = None,
+    labelstudio_config: Annotated[Path | None, typer.Option(help="Label Studio labelling config (XML)")] = None,
+    overlap: Annotated[int, typer.Option(help="annotators per task")] = 1,
+    gold_ratio: Annotated[float, typer.Option(help="share of gold tasks mixed in (0-1)")] = 0.0,
+    review_policy: Annotated[str, typer.Option(help="none | sample | all")] = "none",
+    review_sample: Annotated[float, typer.Option(help="share reviewed under 'sample'")] = 0.0,
+    agreement_threshold: Annotated[float, typer.Option(help="below this agreement a task goes to an expert")] = 0.0,
+    lease_seconds: Annotated[int, typer.Option(help="how long a leased task is held")] = 1800,
+    instructions: Annotated[Path | None, typer.Option(help="Markdown instructions file")] = None,
+) -> None:
+    """Create a project and print its id."""
+    from crowdset.annotation.projects import create_project
+    from crowdset.auth.service import find_org
+    from crowdset.db import get_db
+
+    try:
+        label_schema = _read_schema(schema, labelstudio_config)
+        text = instructions.read_text(encoding="utf-8") if instructions else ""
+        with get_db().transaction() as s:
+            project = create_project(
+                s, None, find_org(s, org).id, title, label_schema, instructions=text, overlap=overlap,
+                gold_ratio=gold_ratio, review_policy=review_policy, review_sample=review_sample,
+                agreement_threshold=agreement_threshold, lease_seconds=lease_seconds)
+            project_id = project.id
+    except CrowdsetError as exc:
+        raise _fail(exc) from None
+    typer.echo(project_id)
+
+
+@project_app.command("add-member")
+def add_member_cmd(
+    project: Annotated[int, typer.Argument(help="project id")],
+    user: Annotated[str, typer.Argument(help="user email or id")],
+    role: Annotated[str, typer.Option(help="manager | annotator | reviewer | expert")] = "annotator",
+) -> None:
+    """Give a user a role in a project."""
+    from crowdset.annotation.projects import add_member, get_project
+    from crowdset.auth.service import find_user
+    from crowdset.db import get_db
+
+    try:
+        with get_db().transaction() as s:
+            add_member(s, None, get_project(s, None, project), find_user(s, user), role)
+    except CrowdsetError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"{user} is now {role} in project {project}")
+
+
+def _bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                    console=err, transient=True)
+
+
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="JSONL, CSV or Label Studio JSON file", exists=True, dir_okay=False)],
+    project: Annotated[int, typer.Option(help="project id")],
+    format: Annotated[str | None, typer.Option(help="jsonl | csv | labelstudio (guessed when omitted)")] = None,
+) -> None:
+    """Import tasks into a project: all rows or none (every bad row is listed)."""
+    from crowdset.annotation.importing import import_file
+    from crowdset.annotation.projects import get_project
+    from crowdset.db import get_db
+
+    try:
+        with _bar() as bar:
+            task = bar.add_task("importing", total=100)
+            with get_db().transaction() as s:
+                report = import_file(s, None, get_project(s, None, project), file, format,
+                                     lambda pct, msg: bar.update(task, completed=pct, description=msg))
+    except CrowdsetError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"imported {report['tasks']} tasks ({report['gold']} gold, {report['predictions']} predictions, "
+               f"{report['annotations']} annotations) from {report['format']}; import id {report['import_id']}")
+
+
+def export_cmd(
+    project: Annotated[int, typer.Option(help="project id")],
+    format: Annotated[str, typer.Option(help="jsonl | labelstudio | csv | coco | yolo | conll")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="file to write (stdout when omitted)")] = None,
+    status: Annotated[str | None, typer.Option(help="only tasks in this state: open, review, arbitration, done")] = None,
+    annotator: Annotated[str | None, typer.Option(help="only tasks this user (email or id) annotated")] = None,
+) -> None:
+    """Export a project, streaming (constant memory)."""
+    from crowdset.annotation.exporting import ExportFilter, write_export
+    from crowdset.annotation.projects import get_project
+    from crowdset.auth.service import find_user
+    from crowdset.db import get_db
+
+    try:
+        with get_db().reading() as s:
+            proj = get_project(s, None, project)
+            flt = ExportFilter(state=status, annotator_id=find_user(s, annotator).id if annotator else None)
+            if output is None:
+                report = write_export(s, proj, format, sys.stdout.buffer, flt)
+            else:
+                tmp = output.with_name(output.name + ".partial")
+                with tmp.open("wb") as out:
+                    report = write_export(s, proj, format, out, flt)
+                tmp.replace(output)
+    except CrowdsetError as exc:
+        raise _fail(exc) from None
+    if output is not None:
+        err.print(f"wrote {output}: {report}", highlight=False)

@@ -1,0 +1,191 @@
+"""Streaming export of a project's tasks with their annotations, reviews, predictions and final
+result, in any registered format. Tasks are read in keyset batches, so memory stays flat whatever
+the project size; the writer streams its output."""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crowdset.annotation.models import TASK_STATES, Annotation, Prediction, Project, Review, Task
+from crowdset.auth.models import User
+from crowdset.errors import invalid
+from crowdset.formats import get_writer, writer_names
+
+BATCH = 1000
+
+
+@dataclass
+class ExportFilter:
+    state: str | None = None  # task state
+    since: datetime | None = None  # task created at or after
+    until: datetime | None = None  # task created before
+    annotator_id: int | None = None  # only tasks this user submitted an annotation for
+
+    def check(self) -> None:
+        if self.state is not None and self.state not in TASK_STATES:
+            raise invalid("status", f"one of {', '.join(TASK_STATES)}")
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in writer_names():
+        raise invalid("format", f"one of {', '.join(writer_names())}")
+    return fmt
+
+
+def iter_records(s: Session, project: Project, flt: ExportFilter | None = None) -> Iterator[dict[str, Any]]:
+    """Exported task records (docs/formats.md), in task id order."""
+    flt = flt or ExportFilter()
+    flt.check()
+    after = 0
+    names: dict[int, str] = {}
+    while True:
+        q = select(Task).where(Task.project_id == project.id, Task.id > after).order_by(Task.id).limit(BATCH)
+        if flt.state:
+            q = q.where(Task.state == flt.state)
+        if flt.since:
+            q = q.where(Task.created_at >= flt.since)
+        if flt.until:
+            q = q.where(Task.created_at < flt.until)
+        if flt.annotator_id is not None:
+            q = q.where(Task.id.in_(select(Annotation.task_id).where(
+                Annotation.project_id == project.id, Annotation.user_id == flt.annotator_id,
+                Annotation.status == "submitted")))
+        tasks = list(s.scalars(q))
+        if not tasks:
+            return
+        ids = [t.id for t in tasks]
+        anns: dict[int, list[Annotation]] = defaultdict(list)
+        for a in s.scalars(select(Annotation).where(Annotation.task_id.in_(ids),
+                                                    Annotation.status.in_(("submitted", "rejected")))
+                           .order_by(Annotation.id)):
+            anns[a.task_id].append(a)
+        reviews: dict[int, list[Review]] = defaultdict(list)
+        for r in s.scalars(select(Review).where(Review.task_id.in_(ids)).order_by(Review.id)):
+            reviews[r.annotation_id].append(r)
+        preds: dict[int, list[Prediction]] = defaultdict(list)
+        for p in s.scalars(select(Prediction).where(Prediction.task_id.in_(ids)).order_by(Prediction.id)):
+            preds[p.task_id].append(p)
+        missing = {a.user_id for a_list in anns.values() for a in a_list if a.user_id and a.user_id not in names}
+        if missing:
+            for uid, email in s.execute(select(User.id, User.email).where(User.id.in_(missing))):
+                names[uid] = email
+        for t in tasks:
+            yield _record(t, anns.get(t.id, []), reviews, preds.get(t.id, []), names)
+        after = ids[-1]
+        s.expunge_all()
+
+
+def _record(t: Task, anns: list[Annotation], reviews: dict[int, list[Review]], preds: list[Prediction],
+            names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "external_id": t.external_id,
+        "data": t.data,
+        "meta": t.meta,
+        "is_gold": t.is_gold,
+        "gold": t.gold,
+        "priority": t.priority,
+        "state": t.state,
+        "agreement": t.agreement,
+        "created_at": t.created_at.isoformat(),
+        "annotations": [{
+            "id": a.id,
+            "annotator": names.get(a.user_id) if a.user_id else a.imported_annotator,
+            "status": a.status,
+            "result": a.result,
+            "lead_time": a.lead_time,
+            "created_at": (a.submitted_at or a.created_at).isoformat(),
+            "review_state": a.review_state,
+            "gold_correct": a.gold_correct,
+            "reviews": [{"verdict": r.verdict, "comment": r.comment, "fixed_result": r.fixed_result,
+                         "reviewer_id": r.reviewer_id, "created_at": r.created_at.isoformat()}
+                        for r in reviews.get(a.id, [])],
+        } for a in anns],
+        "predictions": [{"model": p.model, "score": p.score, "result": p.result} for p in preds],
+        "final": ({"result": t.final, "method": t.final_method, "confidence": t.final_confidence}
+                  if t.final is not None else None),
+    }
+
+
+def _whitespace_tokens(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+
+
+def tokenizer_for(name: str | None):  # noqa: ANN201
+    """The project's CoNLL tokeniser: None keeps the default (one token per CJK character, whole
+    Latin words and numbers); "whitespace" splits on spaces for pre-tokenised text."""
+    return _whitespace_tokens if name == "whitespace" else None
+
+
+def write_export(s: Session, project: Project, fmt: str, out: IO[bytes], flt: ExportFilter | None = None,
+                 **options: Any) -> dict[str, Any]:
+    writer = get_writer(check_format(fmt))
+    opts = {"tokenizer": tokenizer_for(project.tokenizer), **options}
+    return writer(iter_records(s, project, flt), out, schema=project.label_schema, **opts) or {}
+
+
+class _QueueWriter:
+    """A write-only binary file whose chunks a generator yields on the other side (HTTP streaming)."""
+
+    def __init__(self, q: queue.Queue, chunk: int = 256 * 1024) -> None:
+        self.q, self.chunk, self.buf = q, chunk, bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buf += data
+        if len(self.buf) >= self.chunk:
+            self.q.put(bytes(self.buf))
+            self.buf.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.buf:
+            self.q.put(bytes(self.buf))
+            self.buf.clear()
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+
+def stream_export(open_session, project_id: int, fmt: str, flt: ExportFilter | None = None) -> Iterator[bytes]:  # noqa: ANN001
+    """Run the writer in a thread with its own session and yield its output as it is produced;
+    the bounded queue keeps memory flat when the client reads slowly."""
+    check_format(fmt)
+    q: queue.Queue = queue.Queue(maxsize=16)
+    done = object()
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with open_session() as s:
+                project = s.get(Project, project_id)
+                w = _QueueWriter(q)
+                write_export(s, project, fmt, w, flt)
+                w.flush()
+        except BaseException as exc:  # surfaced to the reader below
+            failure.append(exc)
+        finally:
+            q.put(done)
+
+    thread = threading.Thread(target=work, daemon=True, name="export")
+    thread.start()
+    while True:
+        item = q.get()
+        if item is done:
+            break
+        yield item
+    thread.join()
+    if failure:
+        raise failure[0]

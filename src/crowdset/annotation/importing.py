@@ -1,0 +1,166 @@
+"""Bulk import of tasks (JSONL, CSV, Label Studio JSON), all-or-nothing.
+
+Pass 1 streams the file and checks every row (shape, gold answers, predictions and annotations
+against the project's schema), collecting every error with its line. If anything is wrong nothing
+is written and the caller gets the full list. Pass 2 streams the file again and inserts in batches
+inside the caller's single transaction, so a crash half-way also leaves nothing behind. Memory
+stays bounded by the batch size whatever the file size."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from crowdset.annotation.models import Annotation, Prediction, Project, Task
+from crowdset.annotation.review import settle
+from crowdset.annotation.schema import LabelSchema
+from crowdset.annotation.validation import result_errors, schema_of
+from crowdset.auth.models import User
+from crowdset.db import utcnow
+from crowdset.errors import FieldError, Invalid, invalid
+from crowdset.formats import guess_format, read_tasks
+from crowdset.ledger.service import actor_of, append
+
+BATCH = 2000
+MAX_REPORTED_ERRORS = 1000
+FORMATS = ("jsonl", "csv", "tsv", "labelstudio")
+
+ProgressFn = Callable[[float, str], None]
+
+
+def task_errors(schema: LabelSchema, task: dict[str, Any], line: int) -> list[FieldError]:
+    errors: list[FieldError] = []
+    data = task.get("data")
+    if not isinstance(data, dict) or not data:
+        return [FieldError("data", "must be a non-empty object", line)]
+    if task.get("is_gold"):
+        if task.get("gold") is None:
+            errors.append(FieldError("gold", "a gold task carries its answer", line))
+        else:
+            errors += result_errors(schema, task["gold"], data, "gold", line)
+    for i, pred in enumerate(task.get("predictions") or []):
+        if not isinstance(pred, dict):
+            errors.append(FieldError(f"predictions[{i}]", "must be an object", line))
+            continue
+        errors += result_errors(schema, pred.get("result"), data, f"predictions[{i}].result", line)
+    for i, ann in enumerate(task.get("annotations") or []):
+        if not isinstance(ann, dict):
+            errors.append(FieldError(f"annotations[{i}]", "must be an object", line))
+            continue
+        errors += result_errors(schema, ann.get("result"), data, f"annotations[{i}].result", line)
+    return errors
+
+
+def _rows(path: Path, fmt: str, schema: dict[str, Any]) -> Iterator[Any]:
+    with path.open("rb") as fh:
+        yield from read_tasks(fh, fmt, schema=schema)
+
+
+def resolve_format(path: Path, fmt: str | None) -> str:
+    if fmt:
+        if fmt not in FORMATS:
+            raise invalid("format", f"one of {', '.join(FORMATS)}")
+        return fmt
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    guessed = guess_format(path.name, head)
+    if guessed not in FORMATS:
+        raise invalid("format", "could not tell the file's format; name it (jsonl, csv or labelstudio)")
+    return guessed
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def import_file(s: Session, actor: User | None, project: Project, path: Path, fmt: str | None = None,
+                progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Import every task of ``path`` into ``project`` or nothing; returns counts for the report."""
+    fmt = resolve_format(path, fmt)
+    schema = schema_of(project)
+    size = max(path.stat().st_size, 1)
+    errors: list[FieldError] = []
+    bad_rows = 0
+    total = 0
+    with path.open("rb") as fh:
+        for row in read_tasks(fh, fmt, schema=project.label_schema):
+            total += 1
+            found = [FieldError(f or "row", r, row.line) for f, r in row.errors] if row.errors else \
+                task_errors(schema, row.task, row.line)
+            if found:
+                bad_rows += 1
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors += found
+            if progress and total % 5000 == 0:
+                progress(50.0 * fh.tell() / size, f"checked {total} rows")
+    if errors:
+        more = "" if len(errors) < MAX_REPORTED_ERRORS else f" (first {MAX_REPORTED_ERRORS} errors listed)"
+        raise Invalid(f"{bad_rows} of {total} rows are not valid; nothing was imported{more}",
+                      errors[:MAX_REPORTED_ERRORS])
+    if total == 0:
+        raise invalid("file", "contains no tasks")
+    import_id = uuid.uuid4().hex
+    counts = {"tasks": 0, "gold": 0, "predictions": 0, "annotations": 0}
+    batch: list[dict[str, Any]] = []
+    for row in _rows(path, fmt, project.label_schema):
+        batch.append(row.task)
+        if len(batch) >= BATCH:
+            _insert(s, project, batch, import_id, counts)
+            batch = []
+            if progress:
+                progress(50.0 + 50.0 * counts["tasks"] / total, f"stored {counts['tasks']} of {total} tasks")
+    if batch:
+        _insert(s, project, batch, import_id, counts)
+    append(s, "tasks.imported", f"project:{project.id}", actor_of(actor),
+           {"import_id": import_id, "format": fmt, "file_sha256": file_sha256(path), **counts})
+    return {"import_id": import_id, "format": fmt, **counts}
+
+
+def _insert(s: Session, project: Project, tasks: list[dict[str, Any]], import_id: str, counts: dict[str, int]) -> None:
+    now = utcnow()
+    rows = []
+    for t in tasks:
+        n_ann = len(t.get("annotations") or [])
+        meta = t.get("meta") or None
+        rows.append({
+            "project_id": project.id, "external_id": (str(t["id"])[:200] if t.get("id") is not None else None),
+            "data": t["data"], "meta": meta, "is_gold": bool(t.get("is_gold")), "gold": t.get("gold"),
+            "priority": int(t.get("priority") or 0), "state": "open", "n_taken": n_ann, "n_done": n_ann,
+            "import_id": import_id, "created_at": now, "updated_at": now,
+        })
+    ids = list(s.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows))
+    preds: list[dict[str, Any]] = []
+    anns: list[dict[str, Any]] = []
+    complete: list[int] = []
+    for task_id, t in zip(ids, tasks, strict=True):
+        for p in t.get("predictions") or []:
+            preds.append({"task_id": task_id, "model": str(p.get("model") or p.get("model_version") or "unknown")[:200],
+                          "score": p.get("score"), "result": p["result"], "created_at": now})
+        for a in t.get("annotations") or []:
+            anns.append({"project_id": project.id, "task_id": task_id, "user_id": None, "status": "submitted",
+                         "result": a["result"], "lead_time": a.get("lead_time"), "source": "import",
+                         "imported_annotator": str(a.get("annotator"))[:200] if a.get("annotator") is not None else None,
+                         "review_state": "none", "created_at": now, "submitted_at": now, "updated_at": now})
+        if t.get("annotations") and not t.get("is_gold") and len(t["annotations"]) >= project.overlap:
+            complete.append(task_id)
+    if preds:
+        s.execute(insert(Prediction), preds)
+    if anns:
+        s.execute(insert(Annotation), anns)
+    for task in s.scalars(select(Task).where(Task.id.in_(complete))) if complete else []:
+        settle(s, project, task)
+    s.flush()
+    counts["tasks"] += len(ids)
+    counts["gold"] += sum(1 for t in tasks if t.get("is_gold"))
+    counts["predictions"] += len(preds)
+    counts["annotations"] += len(anns)

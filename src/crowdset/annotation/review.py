@@ -1,0 +1,139 @@
+"""Review and arbitration: moving a task from collected annotations to its final result.
+
+``settle`` is the one place that decides a task's state after anything changes: waiting for more
+annotations (open), waiting for reviewers (review), disputed (arbitration), or done with a final
+result and the method that produced it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crowdset.annotation import consensus
+from crowdset.annotation.models import VERDICTS, Annotation, Project, Review, Task
+from crowdset.annotation.projects import get_project, parse_schema
+from crowdset.annotation.scheduler import release_slot
+from crowdset.annotation.validation import check_result
+from crowdset.auth.models import User
+from crowdset.db import utcnow
+from crowdset.errors import Conflict, NotFound, invalid
+from crowdset.ledger.service import actor_of, append
+
+
+def needs_review(project: Project, annotation_id: int) -> bool:
+    """Policy: none, all, or a deterministic sample (a hash of the id, so reruns agree)."""
+    if project.review_policy == "all":
+        return True
+    if project.review_policy == "sample":
+        return ((annotation_id * 2654435761) % 2**32) / 2**32 < project.review_sample
+    return False
+
+
+def submitted(s: Session, task_id: int) -> list[Annotation]:
+    return list(s.scalars(select(Annotation).where(Annotation.task_id == task_id, Annotation.status == "submitted")
+                          .order_by(Annotation.submitted_at, Annotation.id)))
+
+
+def settle(s: Session, project: Project, task: Task) -> None:
+    if task.is_gold or task.final_method in ("expert", "review_fix"):
+        return
+    subs = submitted(s, task.id)
+    pending = any(a.review_state == "pending" for a in subs)
+    if len(subs) < project.overlap:
+        task.state, task.final, task.final_method, task.final_confidence = "open", None, None, None
+        return
+    if pending:
+        task.state = "review"
+        return
+    schema = parse_schema(project.label_schema)
+    results = [a.result for a in subs if a.result is not None]
+    task.agreement = consensus.agreement(schema, results)
+    if len(results) > 1 and task.agreement < project.agreement_threshold:
+        task.state, task.final, task.final_method = "arbitration", None, None
+        return
+    final, confidence = consensus.consensus(schema, results)
+    task.final, task.final_confidence = final, confidence
+    task.final_method = "single" if len(results) == 1 else "majority"
+    task.final_by = None
+    task.state = "done"
+
+
+def review(s: Session, reviewer: User, annotation_id: int, verdict: str, comment: str = "",
+           fixed_result: dict[str, Any] | None = None) -> Review:
+    ann = s.get(Annotation, annotation_id, with_for_update=True)
+    if ann is None:
+        raise NotFound(f"annotation {annotation_id} not found")
+    project = get_project(s, reviewer, ann.project_id, "review")
+    if ann.status != "submitted":
+        raise Conflict(f"annotation {annotation_id} is {ann.status}; only submitted annotations are reviewed")
+    if ann.review_state in ("accepted", "rejected", "fixed"):
+        raise Conflict(f"annotation {annotation_id} was already reviewed ({ann.review_state})")
+    if verdict not in VERDICTS:
+        raise invalid("verdict", f"one of {', '.join(VERDICTS)}")
+    if verdict == "reject" and not comment.strip():
+        raise invalid("comment", "say why, so the annotator can learn from it")
+    task = s.get(Task, ann.task_id, with_for_update=True)
+    if verdict == "fix":
+        if fixed_result is None:
+            raise invalid("result", "a fix carries the corrected result")
+        check_result(project, fixed_result, task.data, field="result")
+    row = Review(annotation_id=ann.id, task_id=task.id, reviewer_id=reviewer.id, verdict=verdict,
+                 comment=comment.strip(), fixed_result=fixed_result if verdict == "fix" else None)
+    s.add(row)
+    if verdict == "accept":
+        ann.review_state = "accepted"
+    elif verdict == "reject":
+        ann.review_state, ann.status = "rejected", "rejected"
+        task.n_done -= 1
+        release_slot(s, task.id)
+        task.state, task.final, task.final_method = "open", None, None
+    else:
+        ann.review_state = "fixed"
+        task.final, task.final_method, task.final_by, task.final_confidence = fixed_result, "review_fix", reviewer.id, 1.0
+        task.state = "done"
+    s.flush()
+    s.refresh(task)
+    settle(s, project, task)
+    append(s, f"review.{verdict}", f"annotation:{ann.id}", actor_of(reviewer),
+           {"task_id": task.id, "comment": row.comment, "fixed_result": row.fixed_result, "task_state": task.state})
+    return row
+
+
+def resolve(s: Session, expert: User, task_id: int, result: dict[str, Any], comment: str = "") -> Task:
+    """An expert's final answer for a disputed task (or any task, when a manager overrules)."""
+    task = s.get(Task, task_id, with_for_update=True)
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    project = get_project(s, expert, task.project_id, "arbitrate")
+    if task.state != "arbitration" and not (expert.is_admin or "manager" in expert.roles):
+        raise Conflict(f"task {task_id} is {task.state}, not waiting for arbitration")
+    check_result(project, result, task.data, field="result")
+    task.final, task.final_method, task.final_by, task.final_confidence = result, "expert", expert.id, 1.0
+    task.state = "done"
+    task.updated_at = utcnow()
+    append(s, "task.arbitrated", f"task:{task.id}", actor_of(expert), {"result": result, "comment": comment})
+    return task
+
+
+def review_queue(s: Session, user: User, project_id: int, after: int = 0, limit: int = 50) -> list[Annotation]:
+    get_project(s, user, project_id, "review")
+    return list(s.scalars(select(Annotation).where(
+        Annotation.project_id == project_id, Annotation.review_state == "pending", Annotation.id > after,
+        Annotation.status == "submitted").order_by(Annotation.id).limit(limit)))
+
+
+def arbitration_queue(s: Session, user: User, project_id: int, after: int = 0, limit: int = 50) -> list[Task]:
+    get_project(s, user, project_id, "arbitrate")
+    return list(s.scalars(select(Task).where(Task.project_id == project_id, Task.state == "arbitration",
+                                             Task.id > after).order_by(Task.id).limit(limit)))
+
+
+def feedback(s: Session, user: User, project_id: int | None = None, limit: int = 50) -> list[tuple[Review, Annotation]]:
+    """Reviews of the user's own annotations, newest first (what the annotator learns from)."""
+    q = (select(Review, Annotation).join(Annotation, Annotation.id == Review.annotation_id)
+         .where(Annotation.user_id == user.id).order_by(Review.id.desc()).limit(limit))
+    if project_id is not None:
+        q = q.where(Annotation.project_id == project_id)
+    return [(r, a) for r, a in s.execute(q)]

@@ -1,0 +1,189 @@
+"""API shapes for projects, tasks, annotations and reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from crowdset.annotation.models import Annotation, Project, Review, Task
+
+
+class ProjectIn(BaseModel):
+    org_id: int | None = Field(default=None, description="defaults to the caller's organisation")
+    title: str
+    label_schema: dict[str, Any] | None = Field(default=None, alias="schema", description="our label schema")
+    labelstudio_config: str | None = Field(default=None, description="a Label Studio labelling config (XML)")
+    instructions: str = ""
+    overlap: int = 1
+    gold_ratio: float = 0.0
+    review_policy: str = "none"
+    review_sample: float = 0.0
+    agreement_threshold: float = 0.0
+    lease_seconds: int = 1800
+    gold_floor: float | None = None
+    tokenizer: str | None = None
+    status: str = "active"
+
+    model_config = {"populate_by_name": True}
+
+
+class ProjectPatch(BaseModel):
+    title: str | None = None
+    label_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    instructions: str | None = None
+    overlap: int | None = None
+    gold_ratio: float | None = None
+    review_policy: str | None = None
+    review_sample: float | None = None
+    agreement_threshold: float | None = None
+    lease_seconds: int | None = None
+    gold_floor: float | None = None
+    tokenizer: str | None = None
+    status: str | None = None
+
+    model_config = {"populate_by_name": True}
+
+
+class ProjectOut(BaseModel):
+    id: int
+    org_id: int
+    title: str
+    instructions: str
+    label_schema: dict[str, Any] = Field(serialization_alias="schema")
+    overlap: int
+    gold_ratio: float
+    review_policy: str
+    review_sample: float
+    agreement_threshold: float
+    lease_seconds: int
+    gold_floor: float | None
+    tokenizer: str | None
+    status: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, p: Project) -> ProjectOut:
+        return cls.model_validate(p, from_attributes=True)
+
+
+class MemberIn(BaseModel):
+    user_id: int
+    role: str
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    role: str
+
+
+class ImportPathIn(BaseModel):
+    path: str = Field(description="a file under the data directory (relative path or file:// URL)")
+    format: str | None = Field(default=None, description="jsonl | csv | labelstudio; guessed when omitted")
+
+
+class PredictionOut(BaseModel):
+    model: str
+    score: float | None
+    result: dict[str, Any]
+
+
+class LeaseOut(BaseModel):
+    """A task as the annotator sees it: gold tasks look exactly like the others."""
+
+    annotation_id: int
+    task_id: int
+    data: dict[str, Any]
+    leased_until: datetime | None
+    draft: dict[str, Any] | None
+    predictions: list[PredictionOut]
+
+
+class SubmitIn(BaseModel):
+    result: dict[str, Any]
+    lead_time: float | None = Field(default=None, description="seconds spent; measured from the lease if omitted")
+
+
+class DraftIn(BaseModel):
+    draft: dict[str, Any]
+
+
+class AnnotationOut(BaseModel):
+    id: int
+    task_id: int
+    user_id: int | None
+    status: str
+    review_state: str
+    result: dict[str, Any] | None
+    lead_time: float | None
+    submitted_at: datetime | None
+
+    @classmethod
+    def of(cls, a: Annotation) -> AnnotationOut:
+        return cls.model_validate(a, from_attributes=True)
+
+
+class ReviewIn(BaseModel):
+    verdict: str = Field(description="accept | reject | fix")
+    comment: str = ""
+    result: dict[str, Any] | None = Field(default=None, description="the corrected result, for fix")
+
+
+class ReviewOut(BaseModel):
+    id: int
+    annotation_id: int
+    task_id: int
+    verdict: str
+    comment: str
+    fixed_result: dict[str, Any] | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, r: Review) -> ReviewOut:
+        return cls.model_validate(r, from_attributes=True)
+
+
+class ReviewItemOut(BaseModel):
+    annotation: AnnotationOut
+    task_id: int
+    data: dict[str, Any]
+
+
+class ResolveIn(BaseModel):
+    result: dict[str, Any]
+    comment: str = ""
+
+
+class TaskOut(BaseModel):
+    id: int
+    project_id: int
+    external_id: str | None
+    data: dict[str, Any]
+    is_gold: bool
+    gold: dict[str, Any] | None
+    priority: int
+    state: str
+    n_taken: int
+    n_done: int
+    agreement: float | None
+    final: dict[str, Any] | None
+    final_method: str | None
+    final_confidence: float | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, t: Task) -> TaskOut:
+        return cls.model_validate(t, from_attributes=True)
+
+
+class ArbitrationItemOut(BaseModel):
+    task: TaskOut
+    annotations: list[AnnotationOut]
+    consensus: dict[str, Any] | None
+
+
+class FeedbackOut(BaseModel):
+    review: ReviewOut
+    project_id: int
+    your_result: dict[str, Any] | None

@@ -1,0 +1,91 @@
+"""What an annotator does with a leased task: submit, update until reviewed, skip, save a draft."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from crowdset.annotation import consensus
+from crowdset.annotation.models import Annotation, Project, Task
+from crowdset.annotation.projects import get_project
+from crowdset.annotation.review import needs_review, settle
+from crowdset.annotation.scheduler import release_slot, take_slot_if_free
+from crowdset.annotation.validation import check_result, schema_of
+from crowdset.auth.models import User
+from crowdset.db import utcnow
+from crowdset.errors import Conflict, NotFound, invalid
+from crowdset.ledger.service import actor_of, append
+
+MAX_LEAD_TIME = 24 * 3600.0
+
+
+def _own(s: Session, user: User, annotation_id: int) -> tuple[Annotation, Project, Task]:
+    ann = s.get(Annotation, annotation_id, with_for_update=True)
+    if ann is None or ann.user_id != user.id:
+        raise NotFound(f"annotation {annotation_id} not found")
+    project = get_project(s, user, ann.project_id, "annotate")
+    task = s.get(Task, ann.task_id, with_for_update=True)
+    return ann, project, task
+
+
+def submit(s: Session, user: User, annotation_id: int, result: dict[str, Any], lead_time: float | None = None) -> Annotation:
+    """Submit (or, before review, update) the user's annotation of a leased task."""
+    ann, project, task = _own(s, user, annotation_id)
+    now = utcnow()
+    check_result(project, result, task.data)
+    if lead_time is not None and not (0 <= lead_time <= MAX_LEAD_TIME):
+        raise invalid("lead_time", f"seconds between 0 and {int(MAX_LEAD_TIME)}")
+    if ann.status == "submitted":
+        if ann.review_state not in ("none", "pending") or task.final_method in ("expert", "review_fix"):
+            raise Conflict("this annotation was already reviewed and can no longer be changed")
+        ann.result = result
+        if task.is_gold:
+            ann.gold_correct = consensus.matches_gold(schema_of(project), result, task.gold or {})
+        s.flush()
+        settle(s, project, task)
+        append(s, "annotation.updated", f"annotation:{ann.id}", actor_of(user), {"task_id": task.id, "result": result})
+        return ann
+    if ann.status == "expired":
+        if not take_slot_if_free(s, task, project.overlap):
+            raise Conflict("your lease expired and the task went to someone else")
+    elif ann.status != "leased":
+        raise Conflict(f"this annotation is {ann.status}")
+    ann.status, ann.result, ann.draft, ann.leased_until = "submitted", result, None, None
+    ann.submitted_at = now
+    measured = (now - ann.created_at).total_seconds() if ann.created_at else None
+    ann.lead_time = lead_time if lead_time is not None else measured
+    task.n_done += 1
+    if task.is_gold:
+        ann.gold_correct = consensus.matches_gold(schema_of(project), result, task.gold or {})
+    else:
+        s.flush()  # the id is needed for the review sample
+        ann.review_state = "pending" if needs_review(project, ann.id) else "none"
+    s.flush()
+    settle(s, project, task)
+    append(s, "annotation.submitted", f"annotation:{ann.id}", actor_of(user),
+           {"task_id": task.id, "result": result, "lead_time": ann.lead_time})
+    return ann
+
+
+def skip(s: Session, user: User, annotation_id: int) -> Annotation:
+    ann, _project, task = _own(s, user, annotation_id)
+    if ann.status != "leased":
+        raise Conflict(f"only a leased task can be skipped; this one is {ann.status}")
+    ann.status, ann.leased_until, ann.draft = "skipped", None, None
+    release_slot(s, task.id)
+    return ann
+
+
+def save_draft(s: Session, user: User, annotation_id: int, draft: dict[str, Any]) -> Annotation:
+    """Keep unfinished work; it also renews the lease, since the annotator is still at it."""
+    ann, project, _task = _own(s, user, annotation_id)
+    if not isinstance(draft, dict):
+        raise invalid("draft", "must be an object")
+    if ann.status not in ("leased", "expired"):
+        raise Conflict(f"drafts are kept for tasks in progress; this one is {ann.status}")
+    ann.draft = draft
+    if ann.status == "leased":
+        ann.leased_until = utcnow() + timedelta(seconds=project.lease_seconds)
+    return ann

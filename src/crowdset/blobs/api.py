@@ -1,0 +1,34 @@
+"""Upload and download media files (content-addressed)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+
+from crowdset.blobs import service
+from crowdset.http.deps import DB, CurrentUser
+
+router = APIRouter(tags=["files"])
+
+
+class BlobOut(BaseModel):
+    sha256: str
+    size: int
+    media_type: str
+    url: str
+    ref: str  # what to put in a task's data to point at this file
+
+
+@router.post("/blobs", status_code=201, response_model=BlobOut)
+def upload(file: UploadFile, s: DB, user: CurrentUser) -> BlobOut:
+    """Store a media file (type sniffed from its bytes, size-limited); identical files are stored once."""
+    _blob, stored = service.store(s, user, file.file, file.filename or "")
+    return BlobOut(sha256=stored.sha256, size=stored.size, media_type=stored.media_type,
+                   url=f"/api/v1/blobs/{stored.sha256}", ref=f"blob:{stored.sha256}")
+
+
+@router.get("/blobs/{sha256}")
+def download(sha256: str, s: DB, user: CurrentUser) -> FileResponse:
+    path, media = service.open_for(s, user, sha256)
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "private, max-age=31536000, immutable"})

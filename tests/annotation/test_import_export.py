@@ -1,0 +1,192 @@
+"""Imports are all-or-nothing with every bad row listed; exports stream in every format."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from crowdset.annotation.models import Task
+from crowdset.cli import app
+from crowdset.db import get_db
+from tests.annotation.helpers import BOXES, NER, add_tasks, choice, make_project, texts
+
+runner = CliRunner()
+
+
+def _count(pid):
+    with get_db().reading() as s:
+        return s.scalar(select(func.count()).where(Task.project_id == pid))
+
+
+def _upload(world, pid, name, content: bytes, fmt=None):
+    files = {"file": (name, content, "application/octet-stream")}
+    data = {"format": fmt} if fmt else {}
+    r = world.client.post(f"/api/v1/projects/{pid}/imports", files=files, data=data, headers=world.h("manager"))
+    assert r.status_code == 202, r.text
+    return world.client.get(r.json()["url"], headers=world.h("manager")).json()
+
+
+def test_jsonl_upload_runs_as_a_job(world):
+    pid = make_project(world)
+    content = "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts(25)).encode()
+    job = _upload(world, pid, "tasks.jsonl", content)
+    assert job["state"] == "succeeded" and job["result"]["tasks"] == 25 and job["percent"] == 100
+    assert _count(pid) == 25
+
+
+def test_one_bad_row_stores_nothing_and_lists_every_error(world):
+    pid = make_project(world)
+    rows = [json.dumps(t, ensure_ascii=False) for t in texts(5)]
+    rows[1] = '{"data": {"text": "金标"}, "is_gold": true}'  # gold without an answer
+    rows[3] = '{"data": {"text": "x"}, "is_gold": true, "gold": {"sentiment": {"choices": ["很好"]}}}'
+    rows.append("{not json")
+    job = _upload(world, pid, "tasks.jsonl", ("\n".join(rows) + "\n").encode())
+    assert job["state"] == "failed"
+    errors = job["result"]["errors"]
+    assert {(e["row"], e["field"].split(".")[0]) for e in errors} >= {(2, "gold"), (4, "gold")}
+    assert any(e["row"] == 6 for e in errors)
+    assert _count(pid) == 0
+
+
+def test_csv_and_format_guessing(world):
+    pid = make_project(world)
+    csv = "text,is_gold,gold\n服务很好,0,\n太差了,1,\"{\"\"sentiment\"\": {\"\"choices\"\": [\"\"负面\"\"]}}\"\n"
+    job = _upload(world, pid, "tasks.csv", csv.encode("utf-8"))
+    assert job["state"] == "succeeded", job
+    assert job["result"]["tasks"] == 2 and job["result"]["gold"] == 1
+
+
+def test_import_from_data_dir_path_and_traversal_refused(world, backend):
+    pid = make_project(world)
+    (backend.data_dir / "incoming").mkdir(exist_ok=True)
+    (backend.data_dir / "incoming" / "t.jsonl").write_text(json.dumps(texts(1)[0], ensure_ascii=False) + "\n")
+    r = world.client.post(f"/api/v1/projects/{pid}/imports", json={"path": "incoming/t.jsonl"}, headers=world.h("manager"))
+    assert r.status_code == 202 and world.client.get(r.json()["url"], headers=world.h("manager")).json()["state"] == "succeeded"
+    for bad in ("../../etc/passwd", "/etc/passwd", "file:///etc/passwd", "https://example.com/x.jsonl"):
+        r = world.client.post(f"/api/v1/projects/{pid}/imports", json={"path": bad}, headers=world.h("manager"))
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "path", bad
+    r = world.client.post(f"/api/v1/projects/{pid}/imports", json={"path": "incoming/t.jsonl"},
+                          headers=world.h("annotator"))
+    assert r.status_code in (403, 404)
+
+
+def test_cli_import_and_export(world, tmp_path):
+    pid = make_project(world)
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts(3)), encoding="utf-8")
+    r = runner.invoke(app, ["import", str(good), "--project", str(pid)])
+    assert r.exit_code == 0 and "imported 3 tasks" in r.output, r.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"data": {"text": "a"}}\n{"data": 5}\n', encoding="utf-8")
+    r = runner.invoke(app, ["import", str(bad), "--project", str(pid)])
+    assert r.exit_code == 1 and "line 2" in r.output
+    assert _count(pid) == 3
+    out = tmp_path / "export.jsonl"
+    r = runner.invoke(app, ["export", "--project", str(pid), "--format", "jsonl", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3 and json.loads(lines[0])["data"]["text"].startswith("第0条")
+
+
+def _annotate_all(world, pid, result_for):
+    while True:
+        r = world.client.post(f"/api/v1/projects/{pid}/next", headers=world.h("annotator"))
+        if r.status_code == 204:
+            return
+        lease = r.json()
+        rr = world.client.post(f"/api/v1/annotations/{lease['annotation_id']}/submit",
+                               json={"result": result_for(lease["data"])}, headers=world.h("annotator"))
+        assert rr.status_code == 200, rr.text
+
+
+def test_export_jsonl_with_filters_and_csv(world, tmp_path):
+    pid = make_project(world)
+    add_tasks(pid, texts(4), tmp_path)
+    for _ in range(2):
+        lease = world.client.post(f"/api/v1/projects/{pid}/next", headers=world.h("annotator")).json()
+        world.client.post(f"/api/v1/annotations/{lease['annotation_id']}/submit", json={"result": choice("负面")},
+                          headers=world.h("annotator"))
+    r = world.client.get(f"/api/v1/projects/{pid}/export?format=jsonl&status=done", headers=world.h("manager"))
+    assert r.status_code == 200
+    recs = [json.loads(x) for x in r.text.splitlines()]
+    assert len(recs) == 2 and all(rec["final"]["result"] == choice("负面") for rec in recs)
+    assert recs[0]["annotations"][0]["annotator"] == "annotator@example.com"
+    uid = world.users["annotator"].id
+    r = world.client.get(f"/api/v1/projects/{pid}/export?format=jsonl&annotator={uid}", headers=world.h("manager"))
+    assert len(r.text.splitlines()) == 2
+    r = world.client.get(f"/api/v1/projects/{pid}/export?format=csv", headers=world.h("manager"))
+    assert r.status_code == 200 and "负面" in r.text
+    assert world.client.get(f"/api/v1/projects/{pid}/export?format=docx", headers=world.h("manager")).status_code == 422
+    assert world.client.get(f"/api/v1/projects/{pid}/export", headers=world.h("manager_b")).status_code == 404
+
+
+def test_coco_export_loads_in_pycocotools(world, tmp_path):
+    from pycocotools.coco import COCO
+
+    pid = make_project(world, schema=BOXES)
+    add_tasks(pid, [{"data": {"image": f"https://example.com/{i}.jpg", "width": 640, "height": 480}} for i in range(3)],
+              tmp_path)
+    _annotate_all(world, pid, lambda d: {"boxes": {"boxes": [
+        {"id": "b1", "x": 10, "y": 20, "width": 100, "height": 50, "label": "car"},
+        {"id": "b2", "x": 300, "y": 200, "width": 40, "height": 80, "label": "person"}],
+        "image_width": 640, "image_height": 480}})
+    r = world.client.get(f"/api/v1/projects/{pid}/export?format=coco", headers=world.h("manager"))
+    assert r.status_code == 200
+    path = tmp_path / "coco.json"
+    path.write_bytes(r.content)
+    coco = COCO(str(path))
+    assert len(coco.getImgIds()) == 3 and len(coco.getAnnIds()) == 6
+    cats = {c["name"]: c["id"] for c in coco.loadCats(coco.getCatIds())}
+    car = coco.loadAnns(coco.getAnnIds(catIds=[cats["car"]]))[0]
+    assert car["bbox"] == [10, 20, 100, 50] and car["area"] == 5000
+
+
+def test_yolo_export_is_a_zip_of_normalised_boxes(world, tmp_path):
+    pid = make_project(world, schema=BOXES)
+    add_tasks(pid, [{"data": {"image": "https://example.com/a.jpg", "width": 200, "height": 100}}], tmp_path)
+    _annotate_all(world, pid, lambda d: {"boxes": {"boxes": [
+        {"id": "b1", "x": 50, "y": 25, "width": 100, "height": 50, "label": "person"}],
+        "image_width": 200, "image_height": 100}})
+    r = world.client.get(f"/api/v1/projects/{pid}/export?format=yolo", headers=world.h("manager"))
+    z = zipfile.ZipFile(io.BytesIO(r.content))
+    label_files = [n for n in z.namelist() if n.endswith(".txt") and "labels" in n]
+    line = z.read(label_files[0]).decode().split()
+    assert int(line[0]) == 1 and [round(float(v), 4) for v in line[1:]] == [0.5, 0.5, 0.5, 0.5]
+
+
+def test_conll_export_is_one_token_per_chinese_character(world, tmp_path):
+    pid = make_project(world, schema=NER)
+    add_tasks(pid, [{"data": {"text": "张三在北京"}}], tmp_path)
+    _annotate_all(world, pid, lambda d: {"entities": {"spans": [
+        {"id": "a", "start": 0, "end": 2, "label": "PER", "text": "张三"},
+        {"id": "b", "start": 3, "end": 5, "label": "LOC", "text": "北京"}]}})
+    r = world.client.get(f"/api/v1/projects/{pid}/export?format=conll", headers=world.h("manager"))
+    rows = [ln.split() for ln in r.text.splitlines() if ln.strip() and not ln.startswith("-DOCSTART-")]
+    assert [(x[0], x[-1]) for x in rows] == [("张", "B-PER"), ("三", "I-PER"), ("在", "O"), ("北", "B-LOC"),
+                                             ("京", "I-LOC")]
+
+
+def test_labelstudio_round_trip_keeps_tasks_annotations_and_regions(world, tmp_path):
+    ls = [{"id": 101, "data": {"text": "张三在北京"},
+           "annotations": [{"id": 1, "completed_by": 7, "lead_time": 3.2, "result": [
+               {"id": "r1", "from_name": "entities", "to_name": "text", "type": "labels",
+                "value": {"start": 0, "end": 2, "text": "张三", "labels": ["PER"]}},
+               {"id": "r2", "from_name": "entities", "to_name": "text", "type": "labels",
+                "value": {"start": 3, "end": 5, "text": "北京", "labels": ["LOC"]}}]}],
+           "predictions": [{"model_version": "crf", "score": 0.5, "result": [
+               {"id": "p1", "from_name": "entities", "to_name": "text", "type": "labels",
+                "value": {"start": 0, "end": 2, "text": "张三", "labels": ["PER"]}}]}]}]
+    pid = make_project(world, schema=NER)
+    job = _upload(world, pid, "export.json", json.dumps(ls, ensure_ascii=False).encode(), "labelstudio")
+    assert job["state"] == "succeeded", job
+    r = world.client.get(f"/api/v1/projects/{pid}/export?format=labelstudio", headers=world.h("manager"))
+    out = r.json()
+    assert len(out) == 1 and out[0]["data"] == ls[0]["data"]
+    regions = sorted((x["value"]["start"], x["value"]["end"], x["value"]["labels"][0])
+                     for x in out[0]["annotations"][0]["result"])
+    assert regions == [(0, 2, "PER"), (3, 5, "LOC")]
+    assert len(out[0]["predictions"]) == 1
