@@ -132,8 +132,9 @@ def _insert(s: Session, project: Project, tasks: list[dict[str, Any]], import_id
     for t in tasks:
         n_ann = len(t.get("annotations") or [])
         meta = t.get("meta") or None
+        ext = meta.get("external_id") if isinstance(meta, dict) else None
         rows.append({
-            "project_id": project.id, "external_id": (str(t["id"])[:200] if t.get("id") is not None else None),
+            "project_id": project.id, "external_id": str(ext)[:200] if ext is not None else None,
             "data": t["data"], "meta": meta, "is_gold": bool(t.get("is_gold")), "gold": t.get("gold"),
             "priority": int(t.get("priority") or 0), "state": "open", "n_taken": n_ann, "n_done": n_ann,
             "import_id": import_id, "created_at": now, "updated_at": now,

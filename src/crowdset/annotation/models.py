@@ -150,3 +150,23 @@ class Prediction(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class QualityRun(Base):
+    """One quality-control run over a project: consensus method, agreement and annotator scores.
+    Kept per run so their history can be plotted."""
+
+    __tablename__ = "quality_runs"
+    __table_args__ = (Index("ix_quality_runs_project", "project_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    method: Mapped[str] = mapped_column(String(20))
+    n_tasks: Mapped[int] = mapped_column(Integer, default=0)
+    n_labels: Mapped[int] = mapped_column(Integer, default=0)
+    n_finalised: Mapped[int] = mapped_column(Integer, default=0)
+    agreement: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    workers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    label_issues: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
