@@ -33,6 +33,10 @@ from crowdset.annotation.schemas import (
     ProjectIn,
     ProjectOut,
     ProjectPatch,
+    QualityOut,
+    QualityPoint,
+    QualityRunIn,
+    QualityRunOut,
     ResolveIn,
     ReviewIn,
     ReviewItemOut,
@@ -302,3 +306,32 @@ def my_feedback(s: DB, user: CurrentUser, project_id: int | None = None) -> list
     """Reviews of your annotations, newest first: what reviewers said and why."""
     return [FeedbackOut(review=ReviewOut.of(r), project_id=a.project_id, your_result=a.result)
             for r, a in rev.feedback(s, user, project_id)]
+
+
+@router.post("/projects/{project_id}/quality-runs", status_code=202, response_model=JobOut)
+def start_quality_run(project_id: int, body: QualityRunIn, s: DB, user: CurrentUser) -> JobOut:
+    """Aggregate repeated labels into final results (method), score annotators, measure agreement
+    and send likely label errors to review, as a job."""
+    from crowdset.quality.aggregation import CLASSIFICATION_METHODS
+
+    project = svc.get_project(s, user, project_id, "manage")
+    if body.method not in CLASSIFICATION_METHODS:
+        raise invalid("method", f"one of {', '.join(CLASSIFICATION_METHODS)}")
+    return submit_job(s, "quality.run", {"project_id": project.id, "method": body.method, "control": body.control,
+                                         "user_id": user.id}, user)
+
+
+@router.get("/projects/{project_id}/quality", response_model=QualityOut)
+def quality(project_id: int, s: DB, user: CurrentUser) -> QualityOut:
+    """The latest quality run in full, and the agreement history of every run for plotting."""
+    from crowdset.annotation.qc import quality_history
+
+    project = svc.get_project(s, user, project_id, "review")
+    runs = quality_history(s, project)
+    history = [QualityPoint(run_id=r.id, created_at=r.created_at, method=r.method, control=control,
+                            percent_agreement=a["summary"].get("percent_agreement"),
+                            fleiss_kappa=a["summary"].get("fleiss_kappa"),
+                            krippendorff_alpha=a["summary"].get("krippendorff_alpha"))
+               for r in reversed(runs) for control, a in (r.agreement or {}).items()]
+    latest = QualityRunOut.model_validate(runs[0], from_attributes=True) if runs else None
+    return QualityOut(latest=latest, history=history)

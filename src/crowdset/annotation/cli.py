@@ -102,6 +102,34 @@ def add_member_cmd(
     typer.echo(f"{user} is now {role} in project {project}")
 
 
+@project_app.command("quality")
+def quality_cmd(
+    project: Annotated[int, typer.Argument(help="project id")],
+    method: Annotated[str, typer.Option(help="mv | wmv | ds | onecoin | glad | mace | wawa | zbs")] = "ds",
+    control: Annotated[str | None, typer.Option(help="one classification control (all when omitted)")] = None,
+) -> None:
+    """Run quality control on a project: final labels, agreement, annotator scores, label errors."""
+    from crowdset.annotation.projects import get_project
+    from crowdset.annotation.qc import run_quality
+    from crowdset.db import get_db
+
+    try:
+        with _bar() as bar:
+            task = bar.add_task("quality", total=100)
+            with get_db().transaction() as s:
+                run = run_quality(s, None, get_project(s, None, project), method, control,
+                                  lambda pct, msg: bar.update(task, completed=pct, description=msg))
+                summary = {name: a["summary"] for name, a in run.agreement.items()}
+                counts = (run.id, run.n_tasks, run.n_finalised, len(run.label_issues))
+    except CrowdsetError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"quality run {counts[0]}: {counts[1]} tasks aggregated with {method}, {counts[2]} final results "
+               f"written, {counts[3]} likely label errors sent to review")
+    for name, summ in summary.items():
+        typer.echo(f"  {name}: percent agreement {summ.get('percent_agreement')}, "
+                   f"Fleiss kappa {summ.get('fleiss_kappa')}, Krippendorff alpha {summ.get('krippendorff_alpha')}")
+
+
 def _bar() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
                     console=err, transient=True)

@@ -24,3 +24,15 @@ def import_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
     finally:
         if params.get("delete_after"):
             path.unlink(missing_ok=True)
+
+
+@handler("quality.run")
+def quality_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
+    from crowdset.annotation.qc import run_quality
+
+    with get_db().transaction() as s:
+        project = s.get(Project, params["project_id"])
+        actor = s.get(User, params["user_id"]) if params.get("user_id") else None
+        run = run_quality(s, actor, project, params.get("method", "ds"), params.get("control"), progress)
+        return {"run_id": run.id, "tasks": run.n_tasks, "finalised": run.n_finalised,
+                "label_issues": len(run.label_issues), "url": f"/api/v1/projects/{project.id}/quality"}

@@ -187,3 +187,35 @@ class FeedbackOut(BaseModel):
     review: ReviewOut
     project_id: int
     your_result: dict[str, Any] | None
+
+
+class QualityRunIn(BaseModel):
+    method: str = Field(default="ds", description="mv | wmv | ds | onecoin | glad | mace | wawa | zbs")
+    control: str | None = Field(default=None, description="one classification control; all when omitted")
+
+
+class QualityRunOut(BaseModel):
+    id: int
+    method: str
+    n_tasks: int
+    n_labels: int
+    n_finalised: int
+    agreement: dict[str, Any]
+    workers: list[dict[str, Any]]
+    label_issues: list[dict[str, Any]]
+    created_at: datetime
+
+
+class QualityPoint(BaseModel):
+    run_id: int
+    created_at: datetime
+    method: str
+    control: str
+    percent_agreement: float | None
+    fleiss_kappa: float | None
+    krippendorff_alpha: float | None
+
+
+class QualityOut(BaseModel):
+    latest: QualityRunOut | None
+    history: list[QualityPoint]

@@ -36,7 +36,12 @@ class JobOut(BaseModel):
     def of(cls, j: Job) -> JobOut:
         result = j.result or None
         link = result.get("url") if isinstance(result, dict) else None
-        return cls(id=j.id, kind=j.kind, state=j.state, percent=j.percent, message=j.message or "",
+        percent, message = j.percent, j.message or ""
+        if j.state == "running":
+            live = queue.read_progress(j.id)
+            if live:
+                percent, message = live
+        return cls(id=j.id, kind=j.kind, state=j.state, percent=percent, message=message,
                    result=result, error=(j.error or "").split("\n", 1)[0] or None, result_url=link,
                    url=f"/api/v1/jobs/{j.id}", created_at=j.created_at, started_at=j.started_at,
                    finished_at=j.finished_at)

@@ -52,20 +52,29 @@ def _load_builtin_handlers() -> None:
 
 
 class Progress:
-    """Reports percent and message for a running job (its own short transactions)."""
+    """Reports percent and message for a running job.
+
+    Progress goes to huey's key-value storage (its SQLite file, or Redis), not to the main
+    database: a job usually holds one long write transaction, and on SQLite a second writer
+    would wait for it. The job resource reads it back while the job runs."""
 
     def __init__(self, job_id: str) -> None:
         self.job_id = job_id
 
     def __call__(self, percent: float, message: str = "") -> None:
-        from crowdset.jobs.models import Job
+        get_huey().put(progress_key(self.job_id), (max(0.0, min(100.0, float(percent))), message))
 
-        with get_db().transaction() as s:
-            job = s.get(Job, self.job_id)
-            if job is not None:
-                job.percent = max(0.0, min(100.0, float(percent)))
-                if message:
-                    job.message = message
+
+def progress_key(job_id: str) -> str:
+    return f"crowdset:progress:{job_id}"
+
+
+def read_progress(job_id: str) -> tuple[float, str] | None:
+    try:
+        value = get_huey().get(progress_key(job_id), peek=True)
+    except Exception:  # noqa: BLE001 - progress is a courtesy; the job row stays authoritative
+        return None
+    return tuple(value) if value else None  # type: ignore[return-value]
 
 
 def run_job(job_id: str) -> None:
@@ -92,10 +101,12 @@ def run_job(job_id: str) -> None:
             job.message = detail[:500]
             if isinstance(exc, CrowdsetError) and exc.errors:  # e.g. every bad row of an import
                 job.result = {"detail": detail, "errors": [e.as_dict() for e in exc.errors]}
+        get_huey().get(progress_key(job_id))
         return
     with db.transaction() as s:
         job = s.get(Job, job_id)
         job.state, job.percent, job.result, job.finished_at = "succeeded", 100.0, result or {}, utcnow()
+    get_huey().get(progress_key(job_id))  # consume: the row now holds the final word
 
 
 _huey: Huey | None = None

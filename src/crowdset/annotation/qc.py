@@ -1,0 +1,217 @@
+"""Quality control inside a project: aggregate repeated labels into final results, measure
+agreement, score annotators and flag likely label errors — each run stored so its history can be
+plotted. The computation is the pure engine in ``crowdset.quality``; this module feeds it the
+project's annotations and writes back what it decides."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crowdset.annotation.models import Annotation, Prediction, Project, QualityRun, Task
+from crowdset.annotation.schema import LabelSchema, classification_value
+from crowdset.annotation.validation import schema_of
+from crowdset.auth.models import User
+from crowdset.errors import invalid
+from crowdset.ledger.service import actor_of, append
+from crowdset.quality.aggregation import CLASSIFICATION_METHODS, aggregate
+from crowdset.quality.agreement import agreement_report
+from crowdset.quality.label_issues import find_label_issues
+from crowdset.quality.workers import score_workers
+
+CLASSIFIABLE = ("choices", "rating", "pairwise", "ranking")
+KEEP_FINAL = ("expert", "review_fix")  # decisions by people outrank any statistical consensus
+MAX_ISSUES_TO_REVIEW = 50
+
+ProgressFn = Callable[[float, str], None]
+
+
+def _key(value: Hashable) -> Hashable:
+    """Aggregators need sortable scalars; multi-choice and rankings are tuples, so encode them."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, tuple) else value
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    if isinstance(x, np.generic):
+        return _clean(x.item())
+    return x
+
+
+def _frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def _load(s: Session, project: Project, schema: LabelSchema, control: str) -> tuple[pd.DataFrame, dict, dict]:
+    """Labels (task, worker, label, lead_time), gold answers, and each task's control values by label."""
+    rows: list[tuple[int, str, Hashable, float | None]] = []
+    values: dict[int, dict[Hashable, Any]] = defaultdict(dict)
+    q = (select(Annotation.task_id, Annotation.user_id, Annotation.imported_annotator, Annotation.result,
+                Annotation.lead_time)
+         .where(Annotation.project_id == project.id, Annotation.status == "submitted")
+         .order_by(Annotation.id))
+    for task_id, user_id, imported, result, lead in s.execute(q).yield_per(5000):
+        if not result or control not in result:
+            continue
+        try:
+            value = classification_value(schema, {control: result[control]}).get(control)
+        except ValueError:
+            continue
+        if value is None:
+            continue
+        key = _key(value)
+        worker = f"user:{user_id}" if user_id is not None else f"import:{imported or 'unknown'}"
+        rows.append((task_id, worker, key, lead))
+        values[task_id].setdefault(key, result[control])
+    gold: dict[int, Hashable] = {}
+    for task_id, answer in s.execute(select(Task.id, Task.gold).where(Task.project_id == project.id,
+                                                                      Task.is_gold.is_(True))):
+        if answer and control in answer:
+            try:
+                gold[task_id] = _key(classification_value(schema, {control: answer[control]})[control])
+            except (ValueError, KeyError):
+                continue
+    df = pd.DataFrame(rows, columns=["task", "worker", "label", "lead_time"])
+    return df, gold, values
+
+
+def _pred_probs(s: Session, project: Project, schema: LabelSchema, control: str, tasks: list[int],
+                classes: list[Hashable]) -> tuple[list[int], np.ndarray] | None:
+    """Model probabilities per task from stored predictions: the predicted class gets the prediction's
+    score and the rest share what is left (a prediction is one label plus a confidence)."""
+    index = {c: i for i, c in enumerate(classes)}
+    found: dict[int, np.ndarray] = {}
+    wanted = set(tasks)
+    for task_id, result, score in s.execute(select(Prediction.task_id, Prediction.result, Prediction.score)
+                                            .join(Task, Task.id == Prediction.task_id)
+                                            .where(Task.project_id == project.id).order_by(Prediction.id)):
+        if task_id not in wanted or not result or control not in result:
+            continue
+        try:
+            key = _key(classification_value(schema, {control: result[control]})[control])
+        except (ValueError, KeyError):
+            continue
+        if key not in index:
+            continue
+        p = min(max(float(score) if score is not None else 0.9, 1e-3), 1 - 1e-3)
+        row = np.full(len(classes), (1 - p) / max(len(classes) - 1, 1))
+        row[index[key]] = p
+        found[task_id] = row
+    if len(found) < 2 or len(classes) < 2:
+        return None
+    ids = [t for t in tasks if t in found]
+    return ids, np.vstack([found[t] for t in ids])
+
+
+def run_quality(s: Session, actor: User | None, project: Project, method: str = "ds", control: str | None = None,
+                progress: ProgressFn | None = None) -> QualityRun:
+    """Aggregate, score and flag; write final results for settled tasks; store the run."""
+    if method not in CLASSIFICATION_METHODS:
+        raise invalid("method", f"one of {', '.join(CLASSIFICATION_METHODS)}")
+    schema = schema_of(project)
+    names = [c.name for c in schema.controls if c.kind in CLASSIFIABLE]
+    if control is not None:
+        if control not in names:
+            raise invalid("control", f"one of the classification controls: {', '.join(names) or 'none'}")
+        names = [control]
+    if not names:
+        raise invalid("control", "this project has no classification control (choices, rating, pairwise, ranking)")
+    say = progress or (lambda pct, msg: None)
+    agreement: dict[str, Any] = {}
+    workers: dict[str, dict[str, Any]] = {}
+    issues: list[dict[str, Any]] = []
+    decided: dict[int, dict[str, tuple[Any, float]]] = defaultdict(dict)
+    n_labels = 0
+    for i, name in enumerate(names):
+        say(100 * i / len(names), f"aggregating {name}")
+        df, gold, values = _load(s, project, schema, name)
+        if df.empty:
+            continue
+        n_labels += len(df)
+        if method == "wmv" and not gold:
+            raise invalid("method", "wmv weighs annotators by their gold accuracy; this project has no gold answers")
+        result = aggregate(df[["task", "worker", "label"]], method, gold=gold or None)
+        for task_id, label, conf in zip(result.tasks, result.labels, result.confidence, strict=True):
+            decided[int(task_id)][name] = (values[int(task_id)].get(label), float(conf))
+        report = agreement_report(df[["task", "worker", "label"]])
+        agreement[name] = {"summary": {k: _clean(v) for k, v in report.summary.items()},
+                           "per_label": _frame_records(report.per_label),
+                           "per_pair": _frame_records(report.per_pair)}
+        scores = score_workers(df, gold=gold or None)
+        for row in _frame_records(scores):
+            workers.setdefault(str(row.get("worker")), {})[name] = row
+        task_ids = [int(t) for t in result.tasks]
+        classes = sorted(set(result.labels.tolist()), key=str)
+        probs = _pred_probs(s, project, schema, name, task_ids, classes)
+        if probs is not None:
+            ids, matrix = probs
+            position = {t: j for j, t in enumerate(task_ids)}
+            given = [result.labels[position[t]] for t in ids]
+            found = find_label_issues(given, matrix, classes=classes, task_ids=ids)
+            issues += [{"control": name, **row} for row in _frame_records(found.head(MAX_ISSUES_TO_REVIEW))]
+    say(80, "writing final results")
+    n_final = _write_finals(s, project, method, decided)
+    flagged = _send_issues_to_review(s, project, {int(i["task"]) for i in issues})
+    run = QualityRun(project_id=project.id, method=method, n_tasks=len(decided), n_labels=n_labels,
+                     n_finalised=n_final, agreement=agreement,
+                     workers=[{"worker": w, **v} for w, v in sorted(workers.items())],
+                     label_issues=[{**i, "sent_to_review": int(i["task"]) in flagged} for i in issues],
+                     created_by=getattr(actor, "id", None))
+    s.add(run)
+    s.flush()
+    append(s, "quality.run", f"project:{project.id}", actor_of(actor),
+           {"run_id": run.id, "method": method, "tasks": run.n_tasks, "finalised": n_final,
+            "label_issues": len(issues)})
+    say(100, "done")
+    return run
+
+
+def _write_finals(s: Session, project: Project, method: str, decided: dict[int, dict[str, tuple[Any, float]]]) -> int:
+    """Final result per settled task (enough annotations, no pending review or arbitration)."""
+    n = 0
+    ids = list(decided)
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        for task in s.scalars(select(Task).where(Task.id.in_(chunk), Task.is_gold.is_(False))):
+            if task.state != "done" or task.final_method in KEEP_FINAL:
+                continue
+            final = dict(task.final or {})
+            confs = []
+            for control, (value, conf) in decided[task.id].items():
+                if value is not None:
+                    final[control] = value
+                    confs.append(conf)
+            if confs:
+                task.final, task.final_method = final, method
+                task.final_confidence = float(sum(confs) / len(confs))
+                n += 1
+    return n
+
+
+def _send_issues_to_review(s: Session, project: Project, task_ids: set[int]) -> set[int]:
+    """Likely label errors go to the reviewers: their annotations become pending review."""
+    sent: set[int] = set()
+    if not task_ids:
+        return sent
+    for ann in s.scalars(select(Annotation).where(Annotation.task_id.in_(task_ids), Annotation.status == "submitted",
+                                                  Annotation.review_state == "none")):
+        ann.review_state = "pending"
+        sent.add(ann.task_id)
+    for task in s.scalars(select(Task).where(Task.id.in_(sent))):
+        if task.final_method not in KEEP_FINAL:
+            task.state = "review"
+    return sent
+
+
+def quality_history(s: Session, project: Project, limit: int = 50) -> list[QualityRun]:
+    return list(s.scalars(select(QualityRun).where(QualityRun.project_id == project.id)
+                          .order_by(QualityRun.id.desc()).limit(limit)))
