@@ -1,8 +1,11 @@
-"""Refresh the message catalogues: extract strings from code and templates, merge them into each
-locale's messages.po (keeping existing translations), and report what is untranslated.
+"""Keep the message catalogues complete.
 
-    .venv/bin/python scripts/i18n.py          # update catalogues
-    .venv/bin/python scripts/i18n.py --check  # exit 1 when a zh_CN message lacks a translation
+Strings are extracted from the code and templates; any that no zh_CN catalogue translates yet are
+added (untranslated) to ``messages.po`` of each locale. Every ``*.po`` file in a locale folder is
+loaded and merged at run time, so each UI area can keep its own catalogue.
+
+    .venv/bin/python scripts/i18n.py          # extract and add missing strings
+    .venv/bin/python scripts/i18n.py --check  # exit 1 when a string has no zh_CN translation
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,30 +23,39 @@ POT = LOCALES / "messages.pot"
 BIN = Path(sys.executable).parent
 
 
+def _load(path: Path, locale: str) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=locale)
+
+
 def main() -> int:
     subprocess.run([str(BIN / "pybabel"), "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_", "--no-location",
                     "--omit-header", "-o", str(POT), str(ROOT / "src")], check=True, capture_output=True)
     with POT.open("rb") as fh:
         template = read_po(fh)
-    missing = 0
+    missing: list[str] = []
     for locale in ("zh_CN", "en"):
-        po = LOCALES / locale / "LC_MESSAGES" / "messages.po"
-        po.parent.mkdir(parents=True, exist_ok=True)
-        if po.exists():
-            with po.open("rb") as fh:
-                catalog = read_po(fh, locale=locale)
-        else:
-            from babel.messages.catalog import Catalog
-
-            catalog = Catalog(locale=locale)
-        catalog.update(template, no_fuzzy_matching=True)
-        with po.open("wb") as fh:
-            write_po(fh, catalog, omit_header=False, no_location=True, ignore_obsolete=True, width=0)
+        folder = LOCALES / locale / "LC_MESSAGES"
+        folder.mkdir(parents=True, exist_ok=True)
+        known: dict[str, str] = {}
+        for po in sorted(folder.glob("*.po")):
+            for m in _load(po, locale):
+                if m.id and (m.string or m.id not in known):
+                    known[m.id] = m.string
+        main_po = folder / "messages.po"
+        catalog = _load(main_po, locale) if main_po.exists() else Catalog(locale=locale)
+        added = False
+        for m in template:
+            if m.id and m.id not in known:
+                catalog.add(m.id)
+                added = True
+        if added:
+            with main_po.open("wb") as fh:
+                write_po(fh, catalog, no_location=True, width=0)
         if locale == "zh_CN":
-            todo = [m.id for m in catalog if m.id and not m.string]
-            missing = len(todo)
-            for t in todo:
-                print(f"untranslated (zh_CN): {t}")
+            missing = [m.id for m in template if m.id and not known.get(m.id)]
+    for msg in missing:
+        print(f"untranslated (zh_CN): {msg}")
     return 1 if "--check" in sys.argv and missing else 0
 
 

@@ -208,3 +208,73 @@ def world(backend: Backend) -> Iterator[World]:
         org_a, org_b = a.id, b.id
     with TestClient(create_app()) as client:
         yield World(client, org_a, org_b, users, tokens)
+
+
+# ---------------------------------------------------------------- browser tests
+
+CHROMIUM = os.environ.get("CROWDSET_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    world: World
+
+
+@pytest.fixture
+def live_server(world: World) -> Iterator[LiveServer]:
+    """The app served by uvicorn on a free loopback port, in a thread, over the test database."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from crowdset.app import create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "live server did not start"
+        time.sleep(0.05)
+    yield LiveServer(f"http://127.0.0.1:{port}", world)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def _browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Debian chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_browser, live_server: LiveServer):  # noqa: ANN001, ANN201
+    """A fresh browser context (own cookies) on the live server; zh-CN unless a test switches."""
+    context = _browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1366, "height": 860})
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()
+
+
+def login(page, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+    """Log in through the real form."""
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")

@@ -1,6 +1,6 @@
 """Message catalogues (Babel .po files) for Simplified Chinese (default) and English.
 
-The .po sources are the only committed form: they are compiled in memory on first use, so
+The .po sources (``messages.po`` and one file per UI area) are the only committed form: they are compiled in memory on first use, so
 there is no build step and no binary .mo file to keep in step."""
 
 from __future__ import annotations
@@ -20,15 +20,22 @@ DEFAULT = "zh_CN"
 
 @cache
 def translations(locale: str) -> NullTranslations:
-    po = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if not po.exists():
-        return NullTranslations()
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=locale)
-    buf = io.BytesIO()
-    write_mo(buf, catalog)
-    buf.seek(0)
-    return Translations(buf)
+    """Every ``*.po`` catalogue of the locale merged (``messages.po`` plus one per UI area, so
+    people working on different pages never edit the same file)."""
+    folder = LOCALES_DIR / locale / "LC_MESSAGES"
+    merged: Translations | None = None
+    for po in sorted(folder.glob("*.po")):
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        buf = io.BytesIO()
+        write_mo(buf, catalog)
+        buf.seek(0)
+        tr = Translations(buf)
+        if merged is None:
+            merged = tr
+        else:
+            merged.merge(tr)
+    return merged or NullTranslations()
 
 
 def pick_locale(query: str | None, cookie: str | None, user_locale: str | None, accept: str | None,
