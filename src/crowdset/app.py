@@ -16,6 +16,7 @@ from crowdset.http.deps import SESSION_COOKIE
 from crowdset.http.limits import BodyLimitMiddleware
 from crowdset.logs import configure_logging
 from crowdset.settings import get_settings
+from crowdset.web.guards import PageDenied
 from crowdset.web.i18n import pick_locale
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -90,6 +91,10 @@ def create_app() -> FastAPI:
                 "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
             )
         return response
+
+    @app.exception_handler(PageDenied)
+    async def _page_denied(_req: Request, exc: PageDenied) -> Response:
+        return exc.response
 
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
