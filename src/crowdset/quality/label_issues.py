@@ -49,7 +49,9 @@ def find_label_issues(
         bad = lab[np.flatnonzero(codes < 0)[0]]
         raise ValueError(f"label {bad!r} is not one of the classes")
     ids = np.asarray(task_ids if task_ids is not None else np.arange(len(lab)), dtype=object)
-    idx = cl_find(labels=codes, pred_probs=probs, filter_by=filter_by, return_indices_ranked_by=rank_by)
+    # n_jobs=1: cleanlab otherwise forks worker processes, and forking a process that runs threads
+    # (web server, job consumer) can deadlock the child.
+    idx = cl_find(labels=codes, pred_probs=probs, filter_by=filter_by, return_indices_ranked_by=rank_by, n_jobs=1)
     scores = get_label_quality_scores(codes, probs, method=rank_by)
     idx = np.asarray(idx, dtype=np.int64)
     cls = np.asarray(list(classes), dtype=object)
