@@ -9,6 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 PINS=(
   "htmx.org@2.0.8 dist/htmx.min.js htmx.min.js"
+  "echarts@5.6.0 dist/echarts.min.js echarts.min.js"
 )
 for pin in "${PINS[@]}"; do
   read -r spec file name <<<"$pin"
