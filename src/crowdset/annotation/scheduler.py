@@ -76,7 +76,7 @@ def _gold_due(s: Session, project: Project, user: User) -> bool:
 def _pick(s: Session, project: Project, user: User, gold: bool) -> int | None:
     mine = exists().where(Annotation.task_id == Task.id, Annotation.user_id == user.id,
                           Annotation.status != "expired")
-    q = select(Task.id).where(Task.project_id == project.id, Task.is_gold.is_(gold), Task.state == "open", ~mine)
+    q = select(Task.id).where(Task.project_id == project.id, Task.is_gold == gold, Task.state == "open", ~mine)
     if not gold:
         q = q.where(Task.n_taken < project.overlap)
     q = q.order_by(Task.priority.desc(), Task.n_taken, Task.id).limit(1)
