@@ -84,3 +84,24 @@ def test_label_errors_go_to_review(world, tmp_path):
         pending = s.scalars(select(Annotation.task_id).where(Annotation.project_id == pid,
                                                              Annotation.review_state == "pending")).all()
     assert issues[0]["task"] == first and first in pending
+
+
+def test_span_agreement_is_measured_for_ner_projects(world, tmp_path):
+    from tests.annotation.helpers import NER
+
+    pid = make_project(world, schema=NER, overlap=2)
+    add_tasks(pid, [{"data": {"text": "张三在北京工作"}}], tmp_path)
+    spans = {"annotator": [(0, 2, "PER"), (3, 5, "LOC")], "annotator2": [(0, 2, "PER")]}
+    for who, marks in spans.items():
+        lease = world.client.post(f"/api/v1/projects/{pid}/next", headers=world.h(who)).json()
+        text = lease["data"]["text"]
+        result = {"entities": {"spans": [{"id": f"s{i}", "start": a, "end": b, "label": lab, "text": text[a:b]}
+                                         for i, (a, b, lab) in enumerate(marks)]}}
+        r = world.client.post(f"/api/v1/annotations/{lease['annotation_id']}/submit", json={"result": result},
+                              headers=world.h(who))
+        assert r.status_code == 200, r.text
+    r = world.client.post(f"/api/v1/projects/{pid}/quality-runs", json={"method": "mv"}, headers=world.h("manager"))
+    assert world.client.get(r.json()["url"], headers=world.h("manager")).json()["state"] == "succeeded"
+    latest = world.client.get(f"/api/v1/projects/{pid}/quality", headers=world.h("manager")).json()["latest"]
+    summary = latest["agreement"]["entities"]["summary"]
+    assert abs(summary["mean"] - 2 / 3) < 1e-9  # F1 = 2·1/(2+1)

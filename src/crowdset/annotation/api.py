@@ -329,7 +329,7 @@ def quality(project_id: int, s: DB, user: CurrentUser) -> QualityOut:
     project = svc.get_project(s, user, project_id, "review")
     runs = quality_history(s, project)
     history = [QualityPoint(run_id=r.id, created_at=r.created_at, method=r.method, control=control,
-                            percent_agreement=a["summary"].get("percent_agreement"),
+                            percent_agreement=a["summary"].get("percent_agreement", a["summary"].get("mean")),
                             fleiss_kappa=a["summary"].get("fleiss_kappa"),
                             krippendorff_alpha=a["summary"].get("krippendorff_alpha"))
                for r in reversed(runs) for control, a in (r.agreement or {}).items()]

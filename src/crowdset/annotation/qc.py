@@ -23,12 +23,61 @@ from crowdset.auth.models import User
 from crowdset.errors import invalid
 from crowdset.ledger.service import actor_of, append
 from crowdset.quality.aggregation import CLASSIFICATION_METHODS, aggregate
-from crowdset.quality.agreement import agreement_report
+from crowdset.quality.agreement import (
+    agreement_report,
+    box_agreement,
+    span_agreement,
+    transcription_agreement,
+)
 from crowdset.quality.label_issues import find_label_issues
 from crowdset.quality.workers import score_workers
 
 CLASSIFIABLE = ("choices", "rating", "pairwise", "ranking")
-KEEP_FINAL = ("expert", "review_fix")  # decisions by people outrank any statistical consensus
+KEEP_FINAL = ("expert", "review_fix")
+
+
+def _pairwise_metric(kind: str) -> Callable[[dict[str, Any], dict[str, Any]], float] | None:
+    """Agreement between two annotators' values of a structured control, in [0, 1] (tau in [-1, 1])."""
+    if kind == "spans":
+        return lambda a, b: span_agreement(a.get("spans", []), b.get("spans", []), mode="overlap")["f1"]
+    if kind in ("audio_segments", "video_segments"):
+        return lambda a, b: span_agreement(a.get("segments", []), b.get("segments", []), mode="overlap")["f1"]
+    if kind == "bbox":
+        return lambda a, b: box_agreement(a.get("boxes", []), b.get("boxes", []), iou_threshold=0.5)["f1"]
+    if kind == "transcription":
+        return lambda a, b: transcription_agreement(str(a.get("text", "")), str(b.get("text", "")))
+    return None
+
+
+def structured_agreement(s: Session, project: Project, control: str, kind: str) -> dict[str, Any] | None:
+    """Mean pairwise agreement over tasks with two or more annotations, overall and per annotator pair
+    (span/segment overlap F1, box F1 at IoU 0.5, 1 − character error rate)."""
+    metric = _pairwise_metric(kind)
+    if metric is None:
+        return None
+    by_task: dict[int, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    q = (select(Annotation.task_id, Annotation.user_id, Annotation.imported_annotator, Annotation.result)
+         .where(Annotation.project_id == project.id, Annotation.status == "submitted").order_by(Annotation.task_id))
+    for task_id, user_id, imported, result in s.execute(q).yield_per(5000):
+        if result and isinstance(result.get(control), dict):
+            worker = f"user:{user_id}" if user_id is not None else f"import:{imported or 'unknown'}"
+            by_task[task_id].append((worker, result[control]))
+    scores: list[float] = []
+    pairs: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for items in by_task.values():
+        for i in range(len(items)):
+            for j in range(i + 1, len(items)):
+                value = float(metric(items[i][1], items[j][1]))
+                scores.append(value)
+                pairs[tuple(sorted((items[i][0], items[j][0])))].append(value)
+    if not scores:
+        return None
+    return {"summary": {"kind": kind, "metric": "mean pairwise agreement", "mean": float(np.mean(scores)),
+                        "n_pairs": len(scores), "n_tasks": sum(1 for v in by_task.values() if len(v) > 1)},
+            "per_label": [],
+            "per_pair": [{"worker_a": a, "worker_b": b, "agreement": float(np.mean(v)), "n_common": len(v)}
+                         for (a, b), v in sorted(pairs.items())]}
+  # decisions by people outrank any statistical consensus
 MAX_ISSUES_TO_REVIEW = 50
 
 ProgressFn = Callable[[float, str], None]
@@ -119,12 +168,14 @@ def run_quality(s: Session, actor: User | None, project: Project, method: str = 
         raise invalid("method", f"one of {', '.join(CLASSIFICATION_METHODS)}")
     schema = schema_of(project)
     names = [c.name for c in schema.controls if c.kind in CLASSIFIABLE]
+    structured = [c for c in schema.controls if _pairwise_metric(c.kind) is not None]
     if control is not None:
-        if control not in names:
-            raise invalid("control", f"one of the classification controls: {', '.join(names) or 'none'}")
-        names = [control]
-    if not names:
-        raise invalid("control", "this project has no classification control (choices, rating, pairwise, ranking)")
+        if control not in names and control not in {c.name for c in structured}:
+            raise invalid("control", f"one of: {', '.join(names + [c.name for c in structured]) or 'none'}")
+        names = [n for n in names if n == control]
+        structured = [c for c in structured if c.name == control]
+    if not names and not structured:
+        raise invalid("control", "this project has no control whose agreement can be measured")
     say = progress or (lambda pct, msg: None)
     agreement: dict[str, Any] = {}
     workers: dict[str, dict[str, Any]] = {}
@@ -158,6 +209,10 @@ def run_quality(s: Session, actor: User | None, project: Project, method: str = 
             given = [result.labels[position[t]] for t in ids]
             found = find_label_issues(given, matrix, classes=classes, task_ids=ids)
             issues += [{"control": name, **row} for row in _frame_records(found.head(MAX_ISSUES_TO_REVIEW))]
+    for c in structured:
+        measured = structured_agreement(s, project, c.name, c.kind)
+        if measured is not None:
+            agreement[c.name] = measured
     say(80, "writing final results")
     n_final = _write_finals(s, project, method, decided)
     flagged = _send_issues_to_review(s, project, {int(i["task"]) for i in issues})
