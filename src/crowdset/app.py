@@ -20,13 +20,14 @@ from crowdset.web.guards import PageDenied
 from crowdset.web.i18n import pick_locale
 
 STATIC = Path(__file__).parent / "web" / "static"
-UPLOAD_SUFFIXES = ("/imports", "/blobs", "/files")
+UPLOAD_SUFFIXES = ("/imports", "/blobs", "/files", "/versions")
 
 
 def create_api() -> FastAPI:
     from crowdset.annotation.api import router as annotation_router
     from crowdset.auth.api import router as auth_router
     from crowdset.blobs.api import router as blobs_router
+    from crowdset.datasets.api import router as datasets_router
     from crowdset.jobs.api import router as jobs_router
     from crowdset.ledger.api import router as ledger_router
 
@@ -46,7 +47,7 @@ def create_api() -> FastAPI:
         db_ok = get_db().ping()
         return {"status": "ok" if db_ok else "degraded", "version": __version__, "database": db_ok}
 
-    for router in (auth_router, annotation_router, blobs_router, ledger_router, jobs_router):
+    for router in (auth_router, annotation_router, blobs_router, ledger_router, jobs_router, datasets_router):
         api.include_router(router)
     return api
 

@@ -226,10 +226,12 @@ def ledger_verify() -> None:
 def _register_domain_commands() -> None:
     """Commands that live with their domain (kept out of this file so it stays a thin index)."""
     from crowdset.annotation.cli import export_cmd, import_cmd, project_app
+    from crowdset.datasets.cli import app as datasets_app
     from crowdset.datasets.evaluate.cli import evaluate
     from crowdset.quality.cli import app as quality_app
 
     app.add_typer(project_app, name="project")
+    app.add_typer(datasets_app, name="datasets")
     app.add_typer(quality_app, name="quality", help="Quality control on any labels file, no server needed.")
     app.command("import")(import_cmd)
     app.command("export")(export_cmd)

@@ -48,6 +48,7 @@ def handler_for(kind: str) -> Handler:
 def _load_builtin_handlers() -> None:
     # Importing registers handlers; kept here so a worker process knows every kind.
     import crowdset.annotation.jobs  # noqa: F401
+    import crowdset.datasets.jobs  # noqa: F401
     import crowdset.ledger.jobs  # noqa: F401
 
 

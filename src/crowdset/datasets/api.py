@@ -1,0 +1,209 @@
+"""Dataset catalogue API: datasets, versions, evaluations, rating, re-review, metadata exports.
+Thin: parse, authorise through the services, call them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request, Response, UploadFile
+from fastapi.responses import FileResponse, StreamingResponse
+
+from crowdset.datasets import catalogue as svc
+from crowdset.datasets import evaluations as evs
+from crowdset.datasets import tc609  # noqa: F401  (registers the "tc609" export writer)
+from crowdset.datasets import versions as vers
+from crowdset.datasets.card import gather, render_card
+from crowdset.datasets.croissant import build as build_croissant
+from crowdset.datasets.rating import designate_strategic
+from crowdset.datasets.schemas import (
+    DatasetIn,
+    DatasetOut,
+    DatasetPatch,
+    DesignateIn,
+    EvaluationIn,
+    EvaluationOut,
+    FromProjectIn,
+    RereviewIn,
+    VersionOut,
+)
+from crowdset.errors import Forbidden, invalid
+from crowdset.formats.common import dumps
+from crowdset.http.deps import DB, CurrentUser
+from crowdset.http.pagination import Page, check_limit, decode_cursor, page_of
+from crowdset.jobs.api import JobOut, submit_job
+
+router = APIRouter(tags=["datasets"])
+
+
+@router.post("/datasets", status_code=201, response_model=DatasetOut)
+def create_dataset(body: DatasetIn, s: DB, user: CurrentUser) -> DatasetOut:
+    org_id = body.org_id if body.org_id is not None else user.org_id
+    if org_id is None:
+        raise invalid("org_id", "required for users without an organisation")
+    fields = body.model_dump(exclude={"org_id", "name"})
+    return DatasetOut.of(svc.create_dataset(s, user, org_id, body.name, **fields))
+
+
+@router.get("/datasets", response_model=Page[DatasetOut])
+def list_datasets(s: DB, user: CurrentUser, q: str | None = None, domain: str | None = None,
+                  kind: str | None = None, modality: str | None = None, tier: str | None = None,
+                  grade: str | None = None, status: str | None = None, org_id: int | None = None,
+                  cursor: str | None = None, limit: int = 50) -> Page[DatasetOut]:
+    """Search by text (any substring, Chinese included: `q=医疗`), domain, kind, modality, reserve
+    tier and grade."""
+    limit = check_limit(limit)
+    rows = svc.list_datasets(s, user, decode_cursor(cursor), limit + 1, q, domain, kind, modality, tier, grade,
+                             status, org_id)
+    return page_of([DatasetOut.of(d) for d in rows], limit, lambda d: d.id)
+
+
+@router.post("/datasets/rereview", status_code=202, response_model=JobOut)
+def rereview(body: RereviewIn, s: DB, user: CurrentUser) -> JobOut:
+    """Re-review every dataset whose rating validity has passed (administrators)."""
+    if not user.is_admin:
+        raise Forbidden("only an administrator runs re-reviews")
+    return submit_job(s, "datasets.rereview", {"now": body.now.isoformat() if body.now else None,
+                                               "user_id": user.id}, user)
+
+
+@router.get("/datasets/{dataset_id}", response_model=DatasetOut)
+def get_dataset(dataset_id: int, s: DB, user: CurrentUser) -> DatasetOut:
+    return DatasetOut.of(svc.get_dataset(s, user, dataset_id))
+
+
+@router.patch("/datasets/{dataset_id}", response_model=DatasetOut)
+def update_dataset(dataset_id: int, body: DatasetPatch, s: DB, user: CurrentUser) -> DatasetOut:
+    ds = svc.get_dataset(s, user, dataset_id, "manage")
+    return DatasetOut.of(svc.update_dataset(s, user, ds, body.model_dump(exclude_unset=True)))
+
+
+@router.post("/datasets/{dataset_id}/designate-strategic", response_model=DatasetOut)
+def designate(dataset_id: int, s: DB, user: CurrentUser, body: DesignateIn | None = None) -> DatasetOut:
+    """Administrators designate (or, with `{"designated": false}`, withdraw) a strategic dataset."""
+    ds = svc.get_dataset(s, user, dataset_id)
+    designate_strategic(s, user, ds, (body or DesignateIn()).designated)
+    return DatasetOut.of(ds)
+
+
+# ---------------------------------------------------------------- versions
+
+
+@router.post("/datasets/{dataset_id}/versions", status_code=201, response_model=VersionOut)
+def upload_version(dataset_id: int, file: UploadFile, s: DB, user: CurrentUser,
+                   version: str | None = Form(default=None), format: str | None = Form(default=None)) -> VersionOut:
+    """Upload a new immutable version (multipart `file`: JSONL, CSV, Parquet or TC609 JSONL)."""
+    ds = svc.get_dataset(s, user, dataset_id, "manage")
+    return VersionOut.of(vers.add_version(s, user, ds, file.file, file.filename or "", format or None,
+                                          version or None))
+
+
+@router.post("/datasets/{dataset_id}/versions/from-project", status_code=201, response_model=VersionOut)
+def version_from_project(dataset_id: int, body: FromProjectIn, s: DB, user: CurrentUser) -> VersionOut:
+    """Publish a project's export (jsonl or tc609) as a new version in one call."""
+    ds = svc.get_dataset(s, user, dataset_id, "manage")
+    return VersionOut.of(vers.add_from_project(s, user, ds, body.project_id, body.format, body.version))
+
+
+@router.get("/datasets/{dataset_id}/versions", response_model=list[VersionOut])
+def list_versions(dataset_id: int, s: DB, user: CurrentUser) -> list[VersionOut]:
+    return [VersionOut.of(v) for v in vers.list_versions(s, svc.get_dataset(s, user, dataset_id))]
+
+
+@router.get("/datasets/{dataset_id}/versions/{version}", response_model=VersionOut)
+def get_version(dataset_id: int, version: str, s: DB, user: CurrentUser) -> VersionOut:
+    return VersionOut.of(vers.get_version(s, svc.get_dataset(s, user, dataset_id), version))
+
+
+@router.get("/datasets/{dataset_id}/versions/{version}/file")
+def download_version(dataset_id: int, version: str, s: DB, user: CurrentUser) -> FileResponse:
+    ds = svc.get_dataset(s, user, dataset_id)
+    svc.check_exportable(ds)
+    v = vers.get_version(s, ds, version)
+    fl = v.files[0]
+    return FileResponse(vers.file_path(v), media_type=fl["media_type"], filename=fl["name"],
+                        headers={"Digest": f"sha-256={fl['sha256']}"})
+
+
+@router.get("/datasets/{dataset_id}/versions/{version}/records")
+def version_records(dataset_id: int, version: str, s: DB, user: CurrentUser, format: str = "tc609",
+                    mask: bool = False) -> StreamingResponse:
+    """The version's records as TC609-5-2025-02 JSONL (`mask=true` masks personal information in texts)."""
+    if format != "tc609":
+        raise invalid("format", "tc609 (download the original file from .../file)")
+    ds = svc.get_dataset(s, user, dataset_id)
+    svc.check_exportable(ds)
+    v = vers.get_version(s, ds, version)
+    lines = (dumps(r).encode("utf-8") + b"\n" for r in vers.tc609_records(ds, v, mask))
+    return StreamingResponse(lines, media_type="application/x-ndjson", headers={
+        "Content-Disposition": f'attachment; filename="dataset-{ds.id}-{v.version}.tc609.jsonl"'})
+
+
+# ---------------------------------------------------------------- evaluations
+
+
+@router.post("/datasets/{dataset_id}/versions/{version}/evaluations", status_code=202, response_model=JobOut)
+def evaluate(dataset_id: int, version: str, s: DB, user: CurrentUser, response: Response,
+             body: EvaluationIn | None = None) -> JobOut:
+    """Evaluate the version against a quality profile as a job; the report is kept with the run and
+    the dataset's rating and tier follow."""
+    ds = svc.get_dataset(s, user, dataset_id, "manage")
+    ev = evs.request_evaluation(s, user, ds, vers.get_version(s, ds, version), (body or EvaluationIn()).profile)
+    job = submit_job(s, "datasets.evaluate", {"evaluation_id": ev.id, "user_id": user.id}, user)
+    ev.job_id = job.id
+    response.headers["Location"] = f"/api/v1/datasets/{ds.id}/evaluations/{ev.id}"
+    return job
+
+
+@router.get("/datasets/{dataset_id}/evaluations", response_model=Page[EvaluationOut])
+def list_evaluations(dataset_id: int, s: DB, user: CurrentUser, version: str | None = None,
+                     cursor: str | None = None, limit: int = 50) -> Page[EvaluationOut]:
+    limit = check_limit(limit)
+    ds = svc.get_dataset(s, user, dataset_id)
+    v = vers.get_version(s, ds, version) if version else None
+    rows = evs.list_evaluations(s, ds, v, decode_cursor(cursor), limit + 1)
+    return page_of([EvaluationOut.of(e) for e in rows], limit, lambda e: e.id)
+
+
+@router.get("/datasets/{dataset_id}/versions/{version}/evaluations", response_model=Page[EvaluationOut])
+def list_version_evaluations(dataset_id: int, version: str, s: DB, user: CurrentUser, cursor: str | None = None,
+                             limit: int = 50) -> Page[EvaluationOut]:
+    return list_evaluations(dataset_id, s, user, version, cursor, limit)
+
+
+@router.get("/datasets/{dataset_id}/evaluations/{evaluation_id}", response_model=EvaluationOut)
+def get_evaluation(dataset_id: int, evaluation_id: int, s: DB, user: CurrentUser) -> EvaluationOut:
+    ds = svc.get_dataset(s, user, dataset_id)
+    return EvaluationOut.of(evs.get_evaluation(s, ds, evaluation_id), with_report=True)
+
+
+@router.get("/datasets/{dataset_id}/evaluations/{evaluation_id}/report")
+def evaluation_report(dataset_id: int, evaluation_id: int, s: DB, user: CurrentUser,
+                      format: str = "json") -> Response:
+    """The report as json, md or html (self-contained page)."""
+    ev = evs.get_evaluation(s, svc.get_dataset(s, user, dataset_id), evaluation_id)
+    body = evs.render_report(ev, format)
+    ext = {"json": "json", "md": "md", "html": "html"}[format]
+    return Response(body, media_type=evs.REPORT_FORMATS[format], headers={
+        "Content-Disposition": f'inline; filename="evaluation-{ev.id}.{ext}"'})
+
+
+# ---------------------------------------------------------------- metadata exports
+
+
+@router.get("/datasets/{dataset_id}/card")
+def card(dataset_id: int, s: DB, user: CurrentUser, lang: str = "both") -> Response:
+    """Dataset card (Datasheets for Datasets) in Markdown: `lang` zh, en or both."""
+    facts = gather(s, svc.get_dataset(s, user, dataset_id))
+    return Response(render_card(facts, lang), media_type="text/markdown; charset=utf-8")
+
+
+@router.get("/datasets/{dataset_id}/croissant")
+def croissant(dataset_id: int, request: Request, s: DB, user: CurrentUser) -> Response:
+    """Croissant 1.0 JSON-LD with RAI properties for the newest version."""
+    ds = svc.get_dataset(s, user, dataset_id)
+    facts = gather(s, ds)
+    records = vers.iter_records(facts.newest) if facts.newest is not None else iter(())
+    base = str(request.base_url).rstrip("/").removesuffix("/api/v1")
+    try:
+        doc = build_croissant(facts, records, base)
+    finally:
+        getattr(records, "close", lambda: None)()
+    return Response(dumps(doc), media_type="application/ld+json")

@@ -1,0 +1,187 @@
+"""The dataset catalogue: create, describe, publish, find. Ratings and tiers live in ``rating``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crowdset.auth.models import User
+from crowdset.auth.service import get_org
+from crowdset.datasets import search
+from crowdset.datasets.models import (
+    DATASET_KINDS,
+    DATASET_STATUSES,
+    GRADES,
+    SECURITY_LEVEL_ZH,
+    SECURITY_LEVELS,
+    SUPPLY_MODES,
+    TIERS,
+    Dataset,
+)
+from crowdset.errors import FieldError, Forbidden, Invalid, NotFound, invalid
+from crowdset.ledger.service import actor_of, append
+
+TEXT_FIELDS = ("name", "description", "domain", "modality", "licence", "source", "collection_method",
+               "annotation_method", "use_cases", "limitations", "contact")
+EDITABLE = (*TEXT_FIELDS, "kind", "security_level", "supply_mode", "extra", "status")
+MANAGER_ROLES = ("owner", "manager")
+_LIMITS = {"name": 200, "domain": 60, "modality": 40, "licence": 200, "contact": 200}
+_ENUMS = {"kind": DATASET_KINDS, "security_level": SECURITY_LEVELS, "supply_mode": SUPPLY_MODES,
+          "status": DATASET_STATUSES}
+
+
+def _check(values: dict[str, Any]) -> None:
+    errors: list[FieldError] = []
+    if "name" in values and not str(values["name"] or "").strip():
+        errors.append(FieldError("name", "required"))
+    for f, n in _LIMITS.items():
+        if isinstance(values.get(f), str) and len(values[f]) > n:
+            errors.append(FieldError(f, f"at most {n} characters"))
+    for f in TEXT_FIELDS:
+        if f in values and not isinstance(values[f], str):
+            errors.append(FieldError(f, "a string"))
+    for f, allowed in _ENUMS.items():
+        if f in values and values[f] not in allowed:
+            errors.append(FieldError(f, f"one of {', '.join(allowed)}"))
+    if "extra" in values and not isinstance(values["extra"], dict):
+        errors.append(FieldError("extra", "an object of further metadata fields"))
+    if errors:
+        raise Invalid("dataset fields are not valid", errors)
+
+
+def listing_problem(level: str, supply_mode: str) -> str | None:
+    """Why a dataset with this level and supply mode may not be published (None: it may)."""
+    if level == "core":
+        return (f"core data ({SECURITY_LEVEL_ZH['core']}) is never listed or published "
+                "(GB/T 43697-2024); it stays in draft")
+    if level == "important" and supply_mode not in ("custom", "pairing"):
+        return (f"important data ({SECURITY_LEVEL_ZH['important']}) is listed only under the custom or "
+                "pairing supply mode, with approved access")
+    return None
+
+
+def can_manage(user: User | None, dataset: Dataset) -> bool:
+    return user is None or user.is_admin or (user.org_id == dataset.org_id and user.has_role(*MANAGER_ROLES))
+
+
+def get_dataset(s: Session, user: User | None, dataset_id: int, need: str = "view") -> Dataset:
+    """The dataset if ``user`` may ``need`` ("view" | "manage") it; another organisation's is NotFound."""
+    ds = s.get(Dataset, dataset_id)
+    if ds is None or (user is not None and not user.is_admin and user.org_id != ds.org_id):
+        raise NotFound(f"dataset {dataset_id} not found")
+    if need == "manage" and not can_manage(user, ds):
+        raise Forbidden("only owners and managers of the organisation manage its datasets")
+    return ds
+
+
+def reindex(s: Session, ds: Dataset) -> None:
+    keywords = ds.extra.get("keywords") if isinstance(ds.extra, dict) else None
+    kw = " ".join(map(str, keywords)) if isinstance(keywords, list) else str(keywords or "")
+    ds.search_text = search.search_text([ds.name, ds.description, ds.domain, ds.kind, ds.modality, ds.use_cases,
+                                         ds.source, ds.collection_method, ds.annotation_method, ds.licence,
+                                         ds.limitations, kw])
+    if s.get_bind().dialect.name == "postgresql":
+        ds.search_tsv = search.tsvector_expr(ds.search_text)
+
+
+def create_dataset(s: Session, actor: User | None, org_id: int, name: str, **fields: Any) -> Dataset:
+    if actor is not None and not (actor.is_admin or (actor.org_id == org_id and actor.has_role(*MANAGER_ROLES))):
+        get_org(s, actor, org_id)  # 404 for another organisation
+        raise Forbidden("only owners and managers of the organisation create datasets")
+    get_org(s, actor, org_id)
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise invalid(sorted(unknown)[0], "unknown field")
+    fields = {k: v for k, v in fields.items() if v is not None}
+    values = {"name": name, "status": "draft", "extra": {}, **fields}
+    _check(values)
+    if values["status"] == "suspended":
+        raise invalid("status", "a new dataset is draft or published")
+    if values["status"] == "published":
+        problem = listing_problem(values.get("security_level", "general"), values.get("supply_mode", "free"))
+        if problem:
+            raise invalid("status", problem, f"cannot publish: {problem}")
+    ds = Dataset(org_id=org_id, created_by=getattr(actor, "id", None),
+                 **{**values, "name": str(name).strip()})
+    s.add(ds)
+    reindex(s, ds)
+    s.flush()
+    append(s, "dataset.created", f"dataset:{ds.id}", actor_of(actor),
+           {"org_id": org_id, **{k: getattr(ds, k) for k in EDITABLE}})
+    return ds
+
+
+def update_dataset(s: Session, actor: User | None, ds: Dataset, changes: dict[str, Any]) -> Dataset:
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise invalid(sorted(unknown)[0], "not an editable field")
+    _check(changes)
+    new_status = changes.get("status", ds.status)
+    if new_status != ds.status and (ds.status == "suspended" or new_status == "suspended"):
+        if actor is not None and not actor.is_admin:
+            raise Forbidden("only an administrator suspends a dataset or lifts a suspension")
+    if new_status == "published":
+        problem = listing_problem(changes.get("security_level", ds.security_level),
+                                  changes.get("supply_mode", ds.supply_mode))
+        if problem:
+            raise invalid("status" if "status" in changes else "security_level", problem,
+                          f"cannot {'publish' if ds.status != 'published' else 'keep publishing'}: {problem}")
+    old_status = ds.status
+    for k, v in changes.items():
+        setattr(ds, k, v.strip() if isinstance(v, str) and k == "name" else v)
+    if new_status != "suspended":
+        ds.suspended_reason = None
+    reindex(s, ds)
+    s.flush()
+    append(s, "dataset.updated", f"dataset:{ds.id}", actor_of(actor), {"changes": changes})
+    if old_status != new_status:
+        append(s, "dataset.status_changed", f"dataset:{ds.id}", actor_of(actor),
+               {"from": old_status, "to": new_status})
+    if "kind" in changes:
+        from crowdset.datasets.rating import apply_rating
+
+        apply_rating(s, actor, ds, "kind changed")  # tiers depend on the kind
+    return ds
+
+
+def suspend(s: Session, actor: User | None, ds: Dataset, reason: str) -> None:
+    """Take a dataset off the catalogue until an administrator or a successful re-review restores it."""
+    old = ds.status
+    ds.status, ds.suspended_reason = "suspended", reason[:200]
+    s.flush()
+    append(s, "dataset.status_changed", f"dataset:{ds.id}", actor_of(actor),
+           {"from": old, "to": "suspended", "reason": reason})
+
+
+def list_datasets(s: Session, user: User | None, after: int = 0, limit: int = 50, q: str | None = None,
+                  domain: str | None = None, kind: str | None = None, modality: str | None = None,
+                  tier: str | None = None, grade: str | None = None, status: str | None = None,
+                  org_id: int | None = None) -> list[Dataset]:
+    """Datasets the user may see (own organisation; all for admins), filtered, in id order."""
+    for f, v, allowed in (("kind", kind, DATASET_KINDS), ("tier", tier, TIERS), ("grade", grade, GRADES),
+                          ("status", status, DATASET_STATUSES)):
+        if v is not None and v not in allowed:
+            raise invalid(f, f"one of {', '.join(allowed)}")
+    stmt = select(Dataset).where(Dataset.id > after).order_by(Dataset.id).limit(limit)
+    if user is not None and not user.is_admin:
+        stmt = stmt.where(Dataset.org_id == user.org_id)
+    if org_id is not None:
+        stmt = stmt.where(Dataset.org_id == org_id)
+    for col, v in ((Dataset.domain, domain), (Dataset.kind, kind), (Dataset.modality, modality),
+                   (Dataset.reserve_tier, tier), (Dataset.rating, grade), (Dataset.status, status)):
+        if v is not None:
+            stmt = stmt.where(col == v)
+    if q:
+        cond = search.condition(q, Dataset.search_text, Dataset.search_tsv, s.get_bind().dialect.name)
+        if cond is not None:
+            stmt = stmt.where(cond)
+    return list(s.scalars(stmt))
+
+
+def check_exportable(ds: Dataset) -> None:
+    """Core data never leaves the platform (GB/T 43697-2024), not even to its owner's download."""
+    if ds.security_level == "core":
+        raise Forbidden(f"core data ({SECURITY_LEVEL_ZH['core']}) is never exported; records and files of "
+                        f"dataset {ds.id} cannot be downloaded")

@@ -1,0 +1,229 @@
+"""``crowdset datasets ...``: the catalogue from the command line, calling the API's services."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from crowdset.annotation.cli import _bar, _fail
+from crowdset.datasets import tc609  # noqa: F401  (`crowdset export --format tc609`)
+from crowdset.errors import CrowdsetError, FieldError, Invalid
+
+app = typer.Typer(help="Dataset catalogue: versions, evaluations, ratings, re-review, cards.", no_args_is_help=True)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except CrowdsetError as exc:
+        raise _fail(exc) from None
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+def _read_metadata(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise Invalid(f"cannot read {path}: {exc}", [FieldError("metadata", str(exc))]) from None
+    if not isinstance(data, dict):
+        raise Invalid(f"{path} must hold a mapping of fields", [FieldError("metadata", "not a mapping")])
+    return data
+
+
+@app.command("create")
+def create(
+    org: Annotated[str, typer.Option(help="organisation id or name")],
+    name: Annotated[str, typer.Option(help="dataset name")],
+    kind: Annotated[str, typer.Option(help="general | industry-general | industry-specific")] = "general",
+    domain: Annotated[str, typer.Option(help="domain, e.g. healthcare")] = "",
+    modality: Annotated[str, typer.Option(help="text, image, audio, video, multimodal, ...")] = "",
+    licence: Annotated[str, typer.Option(help="licence")] = "",
+    security_level: Annotated[str, typer.Option(help="general | important | core")] = "general",
+    supply_mode: Annotated[str, typer.Option(help="free | custom | paid | pairing")] = "free",
+    description: Annotated[str, typer.Option(help="what the dataset is for")] = "",
+    metadata: Annotated[Path | None, typer.Option(help="YAML/JSON with further fields (see docs/datasets.md)")] = None,
+) -> None:
+    """Create a dataset (draft) and print its id."""
+    from crowdset.auth.service import find_org
+    from crowdset.datasets.catalogue import EDITABLE, create_dataset
+    from crowdset.db import get_db
+
+    with _errors():
+        meta = _read_metadata(metadata)
+        fields = {k: meta.pop(k) for k in list(meta) if k in EDITABLE and k != "extra"}
+        extra = {**meta.pop("extra", {}), **meta}
+        fields = {"kind": kind, "domain": domain, "modality": modality, "licence": licence,
+                  "security_level": security_level, "supply_mode": supply_mode, "description": description,
+                  **{k: v for k, v in fields.items()}, "extra": extra}
+        with get_db().transaction() as s:
+            ds = create_dataset(s, None, find_org(s, org).id, name, **fields)
+            dataset_id = ds.id
+    typer.echo(dataset_id)
+
+
+@app.command("list")
+def list_cmd(
+    q: Annotated[str | None, typer.Option("--q", "-q", help="text to find (any substring)")] = None,
+    domain: Annotated[str | None, typer.Option(help="domain")] = None,
+    kind: Annotated[str | None, typer.Option(help="kind")] = None,
+    tier: Annotated[str | None, typer.Option(help="reserve tier")] = None,
+    grade: Annotated[str | None, typer.Option(help="rating A-D")] = None,
+    org: Annotated[str | None, typer.Option(help="organisation id or name")] = None,
+) -> None:
+    """List datasets: id, status, rating, tier, kind, domain, name."""
+    from crowdset.auth.service import find_org
+    from crowdset.datasets.catalogue import list_datasets
+    from crowdset.db import get_db
+
+    with _errors(), get_db().reading() as s:
+        org_id = find_org(s, org).id if org else None
+        after = 0
+        while rows := list_datasets(s, None, after, 500, q, domain, kind, None, tier, grade, None, org_id):
+            for d in rows:
+                typer.echo(f"{d.id}\t{d.status}\t{d.rating or '-'}\t{d.reserve_tier}\t{d.kind}\t{d.domain}\t{d.name}")
+            after = rows[-1].id
+
+
+@app.command("upload")
+def upload(
+    dataset: Annotated[int, typer.Argument(help="dataset id")],
+    file: Annotated[Path, typer.Argument(help="JSONL, CSV, Parquet or TC609 JSONL", exists=True, dir_okay=False)],
+    version: Annotated[str | None, typer.Option(help="version label (default: next number)")] = None,
+    format: Annotated[str | None, typer.Option(help="jsonl | csv | parquet | tc609 (default: by extension)")] = None,
+) -> None:
+    """Add an immutable version from a file."""
+    from crowdset.datasets.catalogue import get_dataset
+    from crowdset.datasets.versions import add_version
+    from crowdset.db import get_db
+
+    with _errors(), get_db().transaction() as s, file.open("rb") as fh:
+        v = add_version(s, None, get_dataset(s, None, dataset), fh, file.name, format, version)
+        line = f"version {v.version}: {v.record_count} records, sha256 {v.content_hash}"
+    typer.echo(line)
+
+
+@app.command("publish-project")
+def publish_project(
+    dataset: Annotated[int, typer.Argument(help="dataset id")],
+    project: Annotated[int, typer.Option(help="project id")],
+    format: Annotated[str, typer.Option(help="tc609 | jsonl")] = "tc609",
+    version: Annotated[str | None, typer.Option(help="version label (default: next number)")] = None,
+) -> None:
+    """Publish a project's export as a new version."""
+    from crowdset.datasets.catalogue import get_dataset
+    from crowdset.datasets.versions import add_from_project
+    from crowdset.db import get_db
+
+    with _errors(), get_db().transaction() as s:
+        v = add_from_project(s, None, get_dataset(s, None, dataset), project, format, version)
+        line = f"version {v.version} from project {project}: {v.record_count} records, sha256 {v.content_hash}"
+    typer.echo(line)
+
+
+@app.command("evaluate")
+def evaluate(
+    dataset: Annotated[int, typer.Argument(help="dataset id")],
+    version: Annotated[str | None, typer.Option(help="version (default: newest)")] = None,
+    profile: Annotated[str | None, typer.Option(help="profile (default: the dataset's domain or general)")] = None,
+) -> None:
+    """Evaluate a version now (progress bar), store the report and update rating and tier."""
+    from crowdset.datasets.catalogue import get_dataset
+    from crowdset.datasets.evaluations import request_evaluation, run_evaluation
+    from crowdset.datasets.rating import newest_version
+    from crowdset.datasets.versions import get_version
+    from crowdset.db import get_db
+    from crowdset.errors import NotFound
+
+    with _errors():
+        with get_db().transaction() as s:
+            ds = get_dataset(s, None, dataset)
+            v = get_version(s, ds, version) if version else newest_version(s, ds.id)
+            if v is None:
+                raise NotFound(f"dataset {dataset} has no version yet")
+            ev_id = request_evaluation(s, None, ds, v, profile).id
+        try:
+            with _bar() as bar:
+                task = bar.add_task("evaluating", total=100)
+                result = run_evaluation(ev_id, lambda pct, msg: bar.update(task, completed=pct, description=msg))
+        except CrowdsetError:
+            raise
+        except Exception as exc:  # stored on the run; the user gets one line, not a traceback
+            raise Invalid(f"evaluation {ev_id} failed: {exc}") from None
+    typer.echo(f"evaluation {ev_id}: grade {result['grade']}; rating {result['rating']}, tier {result['tier']}")
+
+
+@app.command("rereview")
+def rereview_cmd(
+    now: Annotated[str | None, typer.Option(help="ISO date-time to judge what is due by (default: now)")] = None,
+) -> None:
+    """Re-evaluate every dataset whose rating validity has passed; demote or suspend as needed."""
+    from crowdset.datasets.rereview import rereview
+
+    with _errors():
+        try:
+            when = datetime.fromisoformat(now) if now else None
+        except ValueError:
+            raise Invalid("--now must be an ISO date-time, e.g. 2027-01-01T00:00:00+00:00",
+                          [FieldError("now", "not ISO 8601")]) from None
+        with _bar() as bar:
+            task = bar.add_task("re-reviewing", total=100)
+            summary = rereview(when, None, lambda i, n, msg: bar.update(task, completed=100 * i / max(n, 1),
+                                                                       description=msg))
+    typer.echo(f"re-review at {summary['now']}: {summary['due']} due; "
+               + (", ".join(f"{k} {v}" for k, v in sorted(summary["outcomes"].items())) or "nothing to do"))
+    for r in summary["datasets"]:
+        typer.echo(f"  {r['dataset_id']}\t{r['outcome']}\t{r['old_rating'] or '-'}→{r['new_rating'] or '-'}\t"
+                   f"{r['old_tier']}→{r['new_tier']}\t{r['name']}" + (f"\t{r['error']}" if r["error"] else ""))
+
+
+@app.command("card")
+def card_cmd(
+    dataset: Annotated[int, typer.Argument(help="dataset id")],
+    lang: Annotated[str, typer.Option(help="zh | en | both")] = "both",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default: stdout)")] = None,
+) -> None:
+    """Dataset card in Markdown (Datasheets for Datasets)."""
+    from crowdset.datasets.card import gather, render_card
+    from crowdset.datasets.catalogue import get_dataset
+    from crowdset.db import get_db
+
+    with _errors(), get_db().reading() as s:
+        text = render_card(gather(s, get_dataset(s, None, dataset)), lang)
+    _write(text, output)
+
+
+@app.command("croissant")
+def croissant_cmd(
+    dataset: Annotated[int, typer.Argument(help="dataset id")],
+    base_url: Annotated[str, typer.Option(help="server address for contentUrl, e.g. https://data.example.cn")] = "",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default: stdout)")] = None,
+) -> None:
+    """Croissant 1.0 JSON-LD with RAI properties."""
+    from crowdset.datasets.card import gather
+    from crowdset.datasets.catalogue import get_dataset
+    from crowdset.datasets.croissant import build
+    from crowdset.datasets.versions import iter_records
+    from crowdset.db import get_db
+
+    with _errors(), get_db().reading() as s:
+        facts = gather(s, get_dataset(s, None, dataset))
+        doc = build(facts, iter_records(facts.newest) if facts.newest else iter(()), base_url)
+    _write(json.dumps(doc, ensure_ascii=False, indent=2), output)

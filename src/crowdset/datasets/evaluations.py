@@ -1,0 +1,153 @@
+"""Evaluation runs of a dataset version: the pure evaluation toolset on the version's file, with
+the dataset's catalogue entry as its metadata sidecar, and the report kept with the run.
+
+A run is recorded (queued) in the request's transaction; the work happens outside any transaction
+(it may take minutes) and the result, and the rating it implies, commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crowdset.auth.models import User
+from crowdset.datasets.evaluate import available_profiles, evaluate_path, render
+from crowdset.datasets.models import Dataset, DatasetVersion, Evaluation
+from crowdset.datasets.rating import apply_rating
+from crowdset.datasets.versions import readable
+from crowdset.db import get_db, utcnow
+from crowdset.errors import NotFound, invalid
+from crowdset.ledger.service import actor_of, append
+
+Progress = Callable[[float, str], None]
+REPORT_FORMATS = {"json": "application/json", "md": "text/markdown; charset=utf-8",
+                  "html": "text/html; charset=utf-8"}
+
+
+def default_profile(ds: Dataset) -> str:
+    return ds.domain if ds.domain in available_profiles() else "general"
+
+
+def check_profile(profile: str | None, ds: Dataset) -> str:
+    """Only the installed profiles by name: a path would let a client read server files."""
+    name = profile or default_profile(ds)
+    if name not in available_profiles():
+        raise invalid("profile", f"one of {', '.join(available_profiles())}")
+    return name
+
+
+def evaluation_metadata(ds: Dataset, version: DatasetVersion) -> dict[str, Any]:
+    """The sidecar the evaluator reads (docs/evaluation.md). Facts the platform itself guarantees
+    (scale, format, file list, access channel, immutable hashed versions) are filled in; what only
+    the owner knows comes from the catalogue entry and its ``extra`` fields."""
+    files = ", ".join(f"{f['name']} ({f['size']} bytes, sha256 {f['sha256']})" for f in version.files)
+    known = {
+        "scale": f"{version.record_count} records, {version.size} bytes",
+        "format_spec": "TC609-5-2025-02 JSONL" if version.format == "tc609" else version.format.upper(),
+        "file_structure": files,
+        "access_channel": f"Crowdset catalogue, dataset {ds.id} ({ds.supply_mode} supply)",
+        "support_contact": ds.contact,
+        "modality": ds.modality,
+        "limitations": ds.limitations,
+        "source": ds.source,
+        "collection_method": ds.collection_method,
+        "annotation_spec": (ds.extra or {}).get("annotation_spec") or ds.annotation_method,
+        "version_control": f"immutable versions with SHA-256 content hashes; this is version {version.version}",
+        "license": ds.licence,
+        "scenarios": ds.use_cases,
+        "security_level": ds.security_level,
+    }
+    return {**(ds.extra or {}), **{k: v for k, v in known.items() if v}}
+
+
+def request_evaluation(s: Session, actor: User | None, ds: Dataset, version: DatasetVersion,
+                       profile: str | None = None, reason: str = "request") -> Evaluation:
+    ev = Evaluation(dataset_id=ds.id, version_id=version.id, profile=check_profile(profile, ds), state="queued",
+                    reason=reason, created_by=getattr(actor, "id", None))
+    s.add(ev)
+    s.flush()
+    append(s, "dataset.evaluation_requested", f"dataset:{ds.id}", actor_of(actor),
+           {"evaluation_id": ev.id, "version": version.version, "profile": ev.profile, "reason": reason})
+    return ev
+
+
+def run_evaluation(evaluation_id: int, progress: Progress | None = None, now: datetime | None = None,
+                   actor_id: int | None = None) -> dict[str, Any]:
+    """Do the work of one queued evaluation and store its report; the dataset's rating follows.
+    A failure is stored on the run (and re-raised) so the catalogue shows why."""
+    db = get_db()
+    with db.transaction() as s:
+        ev = s.get(Evaluation, evaluation_id)
+        if ev is None:
+            raise NotFound(f"evaluation {evaluation_id} not found")
+        ev.state = "running"
+        ds, version = s.get(Dataset, ev.dataset_id), s.get(DatasetVersion, ev.version_id)
+        meta, sha, fmt, profile = evaluation_metadata(ds, version), version.files[0]["sha256"], version.format, ev.profile
+
+    def tick(done: int, total: int, phase: str) -> None:
+        if progress is not None:
+            progress(90.0 * done / total if total else 0.0, phase)
+
+    try:
+        with readable(sha, fmt) as path:
+            report = evaluate_path(path, profile, metadata=meta, now=now, progress=tick)
+        report["dataset"]["path"] = version.files[0]["name"]
+    except Exception as exc:
+        detail = getattr(exc, "detail", None) or str(exc)
+        with db.transaction() as s:
+            ev = s.get(Evaluation, evaluation_id)
+            ev.state, ev.error, ev.finished_at = "failed", detail[:2000], utcnow()
+            actor = s.get(User, actor_id) if actor_id else None
+            append(s, "dataset.evaluation_failed", f"dataset:{ev.dataset_id}", actor_of(actor),
+                   {"evaluation_id": ev.id, "error": detail[:500]})
+        raise
+    with db.transaction() as s:
+        ev = s.get(Evaluation, evaluation_id)
+        ev.state, ev.report, ev.grade, ev.dimensions, ev.finished_at = (
+            "succeeded", report, report["grade"], report["dimensions"], utcnow())
+        actor = s.get(User, actor_id) if actor_id else None
+        s.flush()
+        append(s, "dataset.evaluated", f"dataset:{ev.dataset_id}", actor_of(actor),
+               {"evaluation_id": ev.id, "version_id": ev.version_id, "profile": ev.profile, "grade": ev.grade,
+                "dimensions": ev.dimensions})
+        rated = apply_rating(s, actor, s.get(Dataset, ev.dataset_id), f"evaluation {ev.id}", now)
+    if progress is not None:
+        progress(100.0, "done")
+    return {"evaluation_id": evaluation_id, "grade": report["grade"], "rating": rated["rating"],
+            "tier": rated["tier"], "url": f"/api/v1/datasets/{ds.id}/evaluations/{evaluation_id}"}
+
+
+def list_evaluations(s: Session, ds: Dataset, version: DatasetVersion | None = None, after: int = 0,
+                     limit: int = 50) -> list[Evaluation]:
+    q = select(Evaluation).where(Evaluation.dataset_id == ds.id, Evaluation.id > after)
+    if version is not None:
+        q = q.where(Evaluation.version_id == version.id)
+    return list(s.scalars(q.order_by(Evaluation.id).limit(limit)))
+
+
+def get_evaluation(s: Session, ds: Dataset, evaluation_id: int) -> Evaluation:
+    ev = s.get(Evaluation, evaluation_id)
+    if ev is None or ev.dataset_id != ds.id:
+        raise NotFound(f"evaluation {evaluation_id} of dataset {ds.id} not found")
+    return ev
+
+
+def latest_report(s: Session, ds: Dataset) -> dict[str, Any] | None:
+    """Report behind the current rating, else the newest succeeded one."""
+    ev = s.get(Evaluation, ds.rating_evaluation_id) if ds.rating_evaluation_id else None
+    if ev is None:
+        ev = s.scalar(select(Evaluation).where(Evaluation.dataset_id == ds.id, Evaluation.state == "succeeded")
+                      .order_by(Evaluation.id.desc()).limit(1))
+    return ev.report if ev is not None else None
+
+
+def render_report(ev: Evaluation, fmt: str) -> str:
+    if fmt not in REPORT_FORMATS:
+        raise invalid("format", f"one of {', '.join(REPORT_FORMATS)}")
+    if ev.report is None:
+        raise NotFound(f"evaluation {ev.id} has no report ({ev.state})")
+    return render(ev.report, fmt)

@@ -1,0 +1,141 @@
+"""API shapes for the dataset catalogue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from crowdset.datasets.models import Dataset, DatasetVersion, Evaluation
+
+
+class DatasetIn(BaseModel):
+    org_id: int | None = Field(default=None, description="defaults to the caller's organisation")
+    name: str
+    description: str = ""
+    domain: str = Field(default="", description="e.g. healthcare; a matching evaluation profile is the default")
+    kind: str = Field(default="general", description="general | industry-general | industry-specific")
+    modality: str = ""
+    licence: str = ""
+    security_level: str = Field(default="general", description="general | important | core (一般/重要/核心)")
+    supply_mode: str = Field(default="free", description="free | custom | paid | pairing")
+    source: str = ""
+    collection_method: str = ""
+    annotation_method: str = ""
+    use_cases: str = ""
+    limitations: str = ""
+    contact: str = ""
+    extra: dict[str, Any] = Field(default_factory=dict, description="further metadata (docs/datasets.md)")
+    status: str = Field(default="draft", description="draft | published")
+
+
+class DatasetPatch(BaseModel):
+    name: str | None = None
+    description: str | None = None
+    domain: str | None = None
+    kind: str | None = None
+    modality: str | None = None
+    licence: str | None = None
+    security_level: str | None = None
+    supply_mode: str | None = None
+    source: str | None = None
+    collection_method: str | None = None
+    annotation_method: str | None = None
+    use_cases: str | None = None
+    limitations: str | None = None
+    contact: str | None = None
+    extra: dict[str, Any] | None = None
+    status: str | None = Field(default=None, description="draft | published | suspended (admin)")
+
+
+class DatasetOut(BaseModel):
+    id: int
+    org_id: int
+    name: str
+    description: str
+    domain: str
+    kind: str
+    modality: str
+    licence: str
+    security_level: str
+    supply_mode: str
+    source: str
+    collection_method: str
+    annotation_method: str
+    use_cases: str
+    limitations: str
+    contact: str
+    extra: dict[str, Any]
+    status: str
+    suspended_reason: str | None
+    rating: str | None
+    rated_at: datetime | None
+    rating_valid_until: datetime | None
+    reserve_tier: str
+    strategic_designated: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, d: Dataset) -> DatasetOut:
+        return cls.model_validate(d, from_attributes=True)
+
+
+class VersionOut(BaseModel):
+    id: int
+    dataset_id: int
+    version: str
+    format: str
+    content_hash: str
+    record_count: int
+    size: int
+    files: list[dict[str, Any]]
+    source_project_id: int | None
+    created_by: int | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, v: DatasetVersion) -> VersionOut:
+        return cls.model_validate(v, from_attributes=True)
+
+
+class FromProjectIn(BaseModel):
+    project_id: int
+    format: str = Field(default="tc609", description="jsonl | tc609")
+    version: str | None = Field(default=None, description="defaults to the next number")
+
+
+class EvaluationIn(BaseModel):
+    profile: str | None = Field(default=None, description="profile name; defaults to the dataset's domain or general")
+
+
+class EvaluationOut(BaseModel):
+    id: int
+    dataset_id: int
+    version_id: int
+    profile: str
+    state: str
+    grade: str | None
+    dimensions: dict[str, Any] | None
+    error: str | None
+    job_id: str | None
+    reason: str
+    created_at: datetime
+    finished_at: datetime | None
+    report: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, e: Evaluation, with_report: bool = False) -> EvaluationOut:
+        out = cls.model_validate(e, from_attributes=True)
+        if not with_report:
+            out.report = None
+        return out
+
+
+class DesignateIn(BaseModel):
+    designated: bool = True
+
+
+class RereviewIn(BaseModel):
+    now: datetime | None = Field(default=None, description="the clock to judge what is due by (default: now)")

@@ -1,0 +1,205 @@
+"""Dataset versions: immutable files in the content-addressed blob store.
+
+A version is written once (upload, or a project's export) and never changed; a different file is a
+new version. Its content hash is the SHA-256 of the file's bytes, so anyone holding the file can
+check it. Blob paths carry no extension, and the evaluation readers pick the format by extension,
+so reading goes through a temporary link named ``data.<ext>``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crowdset.auth.models import User
+from crowdset.blobs.models import Blob
+from crowdset.blobs.store import blob_path, put_stream
+from crowdset.datasets.evaluate.readers import ReadError, iter_batches, open_source
+from crowdset.datasets.models import VERSION_FORMATS, Dataset, DatasetVersion
+from crowdset.db import get_db
+from crowdset.errors import Conflict, Invalid, NotFound, invalid
+from crowdset.ledger.service import actor_of, append
+from crowdset.settings import get_settings
+
+SUFFIX = {"jsonl": ".jsonl", "tc609": ".jsonl", "csv": ".csv", "parquet": ".parquet"}
+MEDIA_TYPE = {"jsonl": "application/jsonlines", "tc609": "application/jsonlines", "csv": "text/csv",
+              "parquet": "application/x-parquet"}
+_BY_SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+_VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,49}$")
+
+
+def guess_format(filename: str, given: str | None) -> str:
+    if given:
+        if given not in VERSION_FORMATS:
+            raise invalid("format", f"one of {', '.join(VERSION_FORMATS)}")
+        return given
+    fmt = _BY_SUFFIX.get(Path(filename or "").suffix.lower())
+    if fmt is None:
+        raise invalid("format", f"cannot tell the format of {filename!r}; give one of {', '.join(VERSION_FORMATS)}")
+    return fmt
+
+
+def file_path(version: DatasetVersion, index: int = 0) -> Path:
+    return blob_path(get_settings().data_dir, version.files[index]["sha256"])
+
+
+@contextmanager
+def readable(sha256: str, fmt: str) -> Iterator[Path]:
+    """The blob as ``<tmp>/data.<ext>`` for the format-by-extension readers; removed afterwards."""
+    src = blob_path(get_settings().data_dir, sha256)
+    if not src.is_file():
+        raise NotFound(f"the file {sha256[:12]}… of this version is missing from the blob store")
+    tmp = Path(tempfile.mkdtemp(prefix="crowdset-version-"))
+    link = tmp / f"data{SUFFIX[fmt]}"
+    try:
+        try:
+            os.symlink(src, link)
+        except OSError:
+            shutil.copyfile(src, link)
+        yield link
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def scan(path: Path, fmt: str) -> int:
+    """Count records; refuse a file the readers cannot read at all (one bad line is the evaluator's
+    business, an unreadable file is the uploader's)."""
+    n, first = 0, None
+    try:
+        for batch, _ in iter_batches(open_source(path)):
+            n += len(batch)
+            if first is None and batch:
+                first = batch[0]
+    except ReadError as exc:
+        raise invalid("file", str(exc)) from None
+    if n == 0:
+        raise invalid("file", "holds no records")
+    if fmt == "tc609" and (first is None or first.data is None or "data_content" not in first.data):
+        raise invalid("format", "a TC609 file holds one record per line with data_content (TC609-5-2025-02)")
+    return n
+
+
+def iter_records(version: DatasetVersion) -> Iterator[dict[str, Any]]:
+    """The version's records as dicts, streaming (unreadable lines are skipped)."""
+    with readable(version.files[0]["sha256"], version.format) as path:
+        for batch, _ in iter_batches(open_source(path), 1000):
+            for raw in batch:
+                if raw.data is not None:
+                    yield raw.data
+
+
+def _hold_blob(s: Session, actor: User | None, org_id: int, sha: str, size: int, media: str, name: str) -> None:
+    if s.get(Blob, (sha, org_id)) is None:
+        s.add(Blob(sha256=sha, org_id=org_id, media_type=media, size=size, filename=Path(name).name[:255],
+                   created_by=getattr(actor, "id", None)))
+        s.flush()
+        append(s, "blob.stored", f"blob:{sha}", actor_of(actor), {"org_id": org_id, "size": size, "media_type": media})
+
+
+def add_version(s: Session, actor: User | None, ds: Dataset, stream: BinaryIO, filename: str,
+                fmt: str | None = None, version: str | None = None,
+                source_project_id: int | None = None) -> DatasetVersion:
+    """Store the file, check it reads, and record a new immutable version (the rating then follows
+    the newest version, which has no evaluation yet)."""
+    fmt = guess_format(filename, fmt)
+    existing = list(s.scalars(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id)))
+    if version is None:
+        version = str(len(existing) + 1)
+        while any(v.version == version for v in existing):
+            version += ".1"
+    if not _VERSION_RE.match(version):
+        raise invalid("version", "1–50 characters: letters, digits, '.', '_' or '-', starting with a letter or digit")
+    if any(v.version == version for v in existing):
+        raise Conflict(f"version {version} of this dataset already exists; versions are immutable")
+    settings = get_settings()
+    stored = put_stream(settings.data_dir, stream, settings.max_upload_bytes)
+    same = next((v for v in existing if v.content_hash == stored.sha256), None)
+    if same is not None:
+        raise Conflict(f"this file is identical to version {same.version} (sha256 {stored.sha256})")
+    with readable(stored.sha256, fmt) as path:
+        count = scan(path, fmt)
+    name = Path(filename or f"data{SUFFIX[fmt]}").name
+    _hold_blob(s, actor, ds.org_id, stored.sha256, stored.size, MEDIA_TYPE[fmt], name)
+    v = DatasetVersion(dataset_id=ds.id, version=version, format=fmt, content_hash=stored.sha256,
+                       record_count=count, size=stored.size, source_project_id=source_project_id,
+                       files=[{"name": name, "sha256": stored.sha256, "size": stored.size,
+                               "media_type": MEDIA_TYPE[fmt]}],
+                       created_by=getattr(actor, "id", None))
+    s.add(v)
+    s.flush()
+    append(s, "dataset.version_added", f"dataset:{ds.id}", actor_of(actor),
+           {"version": version, "format": fmt, "content_hash": stored.sha256, "records": count,
+            "size": stored.size, "source_project_id": source_project_id})
+    from crowdset.datasets.rating import apply_rating
+
+    apply_rating(s, actor, ds, f"new version {version}")
+    return v
+
+
+def writer_options(ds: Dataset, version: str) -> dict[str, Any]:
+    """Dataset-level TC609 fields for records written from this dataset."""
+    extra = ds.extra or {}
+    return {"version": version, "license": ds.licence, "source": ds.source,
+            "source_details": extra.get("source_details"),
+            "generated_data_indicator": extra.get("generated_data_indicator", 0)}
+
+
+def add_from_project(s: Session, actor: User | None, ds: Dataset, project_id: int, fmt: str = "tc609",
+                     version: str | None = None) -> DatasetVersion:
+    """Export a project (jsonl or tc609) straight into a new version."""
+    from crowdset.annotation.exporting import write_export
+    from crowdset.annotation.models import Project
+    from crowdset.annotation.projects import get_project
+
+    if fmt not in ("jsonl", "tc609"):
+        raise invalid("format", "jsonl or tc609")
+    project = get_project(s, actor, project_id, "review")
+    if project.org_id != ds.org_id:
+        raise invalid("project_id", "the project belongs to another organisation than the dataset")
+    label = version or str(len(s.scalars(select(DatasetVersion.id).where(DatasetVersion.dataset_id == ds.id)).all()) + 1)
+    with tempfile.TemporaryDirectory(prefix="crowdset-publish-") as tmp:
+        out_path = Path(tmp) / f"project-{project.id}.jsonl"
+        # Its own read session: the exporter expunges its session between batches.
+        with get_db().reading() as rs, out_path.open("wb") as out:
+            stats = write_export(rs, rs.get(Project, project.id), fmt, out, **writer_options(ds, label))
+        if not stats.get("tasks"):
+            raise Invalid(f"project {project.id} has no tasks to publish")
+        with out_path.open("rb") as fh:
+            return add_version(s, actor, ds, fh, out_path.name, fmt, version, source_project_id=project.id)
+
+
+def list_versions(s: Session, ds: Dataset) -> list[DatasetVersion]:
+    return list(s.scalars(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id)
+                          .order_by(DatasetVersion.id)))
+
+
+def get_version(s: Session, ds: Dataset, version: str) -> DatasetVersion:
+    v = s.scalar(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id, DatasetVersion.version == version))
+    if v is None:
+        raise NotFound(f"version {version} of dataset {ds.id} not found")
+    return v
+
+
+def tc609_records(ds: Dataset, version: DatasetVersion, masked: bool = False) -> Iterator[dict[str, Any]]:
+    """The version's records in TC609 form: TC609 files pass through, project exports and flat
+    records are converted with the dataset's own fields filling what a record does not say."""
+    from crowdset.datasets.tc609 import flat_to_tc609, is_task_record, mask_tc609, to_tc609
+
+    opts = {**writer_options(ds, version.version), "mask": masked, "created_at": version.created_at.isoformat(),
+            "annotation_method": ds.annotation_method, "fields": (ds.extra or {}).get("fields")}
+    for row, d in enumerate(iter_records(version), start=1):
+        if "data_content" in d:
+            yield mask_tc609(d) if masked else d
+        elif is_task_record(d):
+            yield to_tc609(d, opts)
+        else:
+            yield flat_to_tc609(d, row, opts)
