@@ -1,0 +1,77 @@
+"""Manager pages without a browser: role checks, rendering with data, and the 404 page."""
+
+from __future__ import annotations
+
+import pytest
+
+from crowdset.db import get_db
+from tests.annotation.helpers import add_tasks, make_project, texts
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+PAGES = ("/projects", "/projects/new")
+
+
+def sign_in(world, who: str) -> None:
+    """Give the test client a web session for ``who`` (the log-in form itself is tested elsewhere)."""
+    from crowdset.auth.service import start_session
+    from crowdset.http.deps import SESSION_COOKIE
+
+    with get_db().transaction() as s:
+        from crowdset.auth.models import User
+
+        raw = start_session(s, s.get(User, world.users[who].id))
+    world.client.cookies.set(SESSION_COOKIE, raw)
+
+
+def project_pages(pid: int) -> list[str]:
+    return [f"/projects/{pid}{tail}" for tail in ("", "/import", "/members", "/quality", "/export")]
+
+
+def test_anonymous_is_sent_to_log_in(world):
+    r = world.client.get("/projects", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("who", ["annotator", "reviewer", "expert"])
+def test_non_managers_get_403(world, who):
+    pid = make_project(world)
+    sign_in(world, who)
+    for url in (*PAGES, *project_pages(pid)):
+        r = world.client.get(url)
+        assert r.status_code == 403, url
+        assert "无权访问" in r.text, url
+
+
+def test_manager_sees_every_page(world, tmp_path):
+    pid = make_project(world)
+    add_tasks(pid, texts(3), tmp_path)
+    sign_in(world, "manager")
+    for url in (*PAGES, *project_pages(pid)):
+        r = world.client.get(url)
+        assert r.status_code == 200, (url, r.text[:500])
+        assert "<script>" not in r.text  # CSP: no inline scripts (data blocks are type=application/json)
+    overview = world.client.get(f"/projects/{pid}").text
+    assert "情感分类" in overview and ">3<" in overview
+    export = world.client.get(f"/projects/{pid}/export").text
+    for fmt in ("jsonl", "labelstudio", "csv", "coco", "yolo", "conll"):
+        assert f"/api/v1/projects/{pid}/export?format={fmt}" in export
+
+
+def test_other_organisations_project_is_not_found(world):
+    pid = make_project(world)
+    sign_in(world, "manager_b")
+    assert world.client.get(f"/projects/{pid}").status_code == 404
+    assert world.client.get("/projects/999999/members").status_code == 404
+
+
+def test_project_titles_are_escaped(world):
+    from crowdset.annotation.models import Project
+
+    pid = make_project(world)
+    with get_db().transaction() as s:
+        s.get(Project, pid).title = "<img src=x onerror=alert(1)>"
+    sign_in(world, "manager")
+    for url in ("/projects", f"/projects/{pid}"):
+        body = world.client.get(url).text
+        assert "<img src=x" not in body and "&lt;img src=x" in body
