@@ -9,6 +9,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 PINS=(
   "htmx.org@2.0.8 dist/htmx.min.js htmx.min.js"
+  "wavesurfer.js@7.12.12 dist/wavesurfer.esm.js wavesurfer.esm.js"
+  "wavesurfer.js@7.12.12 dist/plugins/regions.esm.js regions.esm.js"
   "echarts@5.6.0 dist/echarts.min.js echarts.min.js"
 )
 for pin in "${PINS[@]}"; do

@@ -1,0 +1,151 @@
+"""Pages for the people who label: the annotator's workspace and labelling loop, the reviewer's
+queue and the expert's arbitration queue. The pages only read; every change goes through the JSON
+API from the page's scripts, so the same rules (leases, validation, roles) apply as for API clients."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crowdset.annotation import projects as svc
+from crowdset.annotation import review as rev
+from crowdset.annotation.models import Annotation, Project, Task
+from crowdset.annotation.scheduler import gold_accuracy
+from crowdset.auth.models import User
+from crowdset.db import get_db
+from crowdset.errors import CrowdsetError
+from crowdset.web.guards import PageDenied, page_user
+from crowdset.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _project_for(request: Request, s: Session, user: User, project_id: int, need: str) -> Project:
+    """The project when the user may ``need`` it; the 403 page otherwise (404 and 403 look alike,
+    so a page never tells whether a project it hides exists)."""
+    try:
+        return svc.get_project(s, user, project_id, need)
+    except CrowdsetError:
+        raise PageDenied(render(request, "forbidden.html", status=403)) from None
+
+
+def _today_start() -> datetime:
+    return datetime.combine(datetime.now(UTC).date(), time.min, tzinfo=UTC)
+
+
+def done_today(s: Session, user_id: int, project_id: int | None = None) -> int:
+    q = select(func.count(Annotation.id)).where(
+        Annotation.user_id == user_id, Annotation.submitted_at >= _today_start(),
+        Annotation.status.in_(("submitted", "rejected")))
+    if project_id is not None:
+        q = q.where(Annotation.project_id == project_id)
+    return int(s.scalar(q) or 0)
+
+
+def _projects_with_role(s: Session, user: User, roles: tuple[str, ...]) -> list[Project]:
+    """Projects where the user holds one of ``roles`` (admins and the org's managers see all of theirs)."""
+    return [p for p in svc.list_projects(s, user, 0, 500)
+            if user.is_admin or (user.has_role("manager") and p.org_id == user.org_id)
+            or svc.member_roles(s, p.id, user.id) & set(roles)]
+
+
+def _schema_info(project: Project) -> dict[str, Any]:
+    return {"id": project.id, "title": project.title, "instructions": project.instructions,
+            "schema": project.label_schema}
+
+
+@router.get("/work")
+def work_home(request: Request) -> Response:
+    user = page_user(request, "annotator")
+    with get_db().reading() as s:
+        rows = []
+        for p in svc.list_projects(s, user, 0, 500):
+            if "annotator" not in svc.member_roles(s, p.id, user.id) and not user.is_admin:
+                continue
+            correct, answered = gold_accuracy(s, p.id, user.id)
+            total = s.scalar(select(func.count(Annotation.id)).where(
+                Annotation.project_id == p.id, Annotation.user_id == user.id, Annotation.status == "submitted"))
+            rows.append({"project": p, "today": done_today(s, user.id, p.id), "total": int(total or 0),
+                         "gold": (correct / answered) if answered else None, "gold_n": answered})
+        titles = {p.id: p.title for p in svc.list_projects(s, user, 0, 500)}
+        feedback = [{"review": r, "project_id": a.project_id, "title": titles.get(a.project_id, str(a.project_id)),
+                     "task_id": a.task_id} for r, a in rev.feedback(s, user, None, 30)]
+        today = done_today(s, user.id)
+    return render(request, "annotate/work.html", rows=rows, feedback=feedback, today=today)
+
+
+@router.get("/work/{project_id}")
+def work_loop(project_id: int, request: Request) -> Response:
+    user = page_user(request, "annotator")
+    with get_db().reading() as s:
+        project = _project_for(request, s, user, project_id, "annotate")
+        today = done_today(s, user.id, project.id)
+    return render(request, "annotate/label.html", project=project, info=_schema_info(project), today=today)
+
+
+def _pending_counts(s: Session, project_id: int) -> tuple[int, int]:
+    review = s.scalar(select(func.count(Annotation.id)).where(
+        Annotation.project_id == project_id, Annotation.review_state == "pending", Annotation.status == "submitted"))
+    arbitration = s.scalar(select(func.count(Task.id)).where(Task.project_id == project_id,
+                                                              Task.state == "arbitration"))
+    return int(review or 0), int(arbitration or 0)
+
+
+@router.get("/review")
+def review_home(request: Request) -> Response:
+    user = page_user(request, "reviewer", "expert", "manager")
+    with get_db().reading() as s:
+        rows = []
+        for p in _projects_with_role(s, user, ("reviewer", "expert", "manager")):
+            roles = svc.member_roles(s, p.id, user.id)
+            n_review, n_arb = _pending_counts(s, p.id)
+            rows.append({"project": p, "review": n_review, "arbitration": n_arb,
+                         "can_review": svc.allowed(s, user, p, "review"),
+                         "can_arbitrate": svc.allowed(s, user, p, "arbitrate") and ("expert" in roles or
+                                                                                     user.is_admin or
+                                                                                     user.has_role("manager"))})
+    return render(request, "annotate/review_home.html", rows=rows)
+
+
+def _others(s: Session, task_id: int, but: int | None = None) -> list[dict[str, Any]]:
+    """The task's submitted annotations, annotators shown by number only (reviewers judge work, not people)."""
+    out = []
+    for i, a in enumerate(rev.submitted(s, task_id), start=1):
+        if a.id != but:
+            out.append({"id": a.id, "n": i, "result": a.result, "review_state": a.review_state})
+    return out
+
+
+@router.get("/review/{project_id}")
+def review_page(project_id: int, request: Request) -> Response:
+    user = page_user(request, "reviewer", "manager")
+    with get_db().reading() as s:
+        project = _project_for(request, s, user, project_id, "review")
+        anns = rev.review_queue(s, user, project.id, 0, 50)
+        tasks = {t.id: t for t in s.scalars(select(Task).where(Task.id.in_([a.task_id for a in anns])))}
+        items = [{"annotation_id": a.id, "task_id": a.task_id, "data": tasks[a.task_id].data, "result": a.result,
+                  "lead_time": a.lead_time, "others": _others(s, a.task_id, but=a.id)} for a in anns]
+    return render(request, "annotate/review.html", project=project, info=_schema_info(project), items=items)
+
+
+@router.get("/arbitrate/{project_id}")
+def arbitrate_page(project_id: int, request: Request) -> Response:
+    user = page_user(request, "expert", "manager")
+    from crowdset.annotation.consensus import consensus
+    from crowdset.annotation.validation import schema_of
+
+    with get_db().reading() as s:
+        project = _project_for(request, s, user, project_id, "arbitrate")
+        items = []
+        for t in rev.arbitration_queue(s, user, project.id, 0, 50):
+            others = _others(s, t.id)
+            results = [o["result"] for o in others if o["result"]]
+            items.append({"task_id": t.id, "data": t.data, "agreement": t.agreement, "annotations": others,
+                          "consensus": consensus(schema_of(project), results)[0] if results else None})
+    return render(request, "annotate/arbitrate.html", project=project, info=_schema_info(project), items=items)
+

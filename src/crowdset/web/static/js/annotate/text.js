@@ -1,0 +1,251 @@
+// Text widgets: spans (select to label), relations between spans, knowledge-graph triples.
+// Offsets are Python code-point indices: the selection is measured in UTF-16 units and converted,
+// so an emoji before an entity does not shift it.
+import { clone, cpLength, cpSlice, h, labelColor, newId, t, u16ToCp } from "./util.js";
+
+// A read-only text with highlighted ranges; reports selections as code-point [start, end).
+export function textView(text, { onSelect, onPick } = {}) {
+  const el = h("div.textview", { tabindex: "0", role: "document", "aria-label": t("Task text") });
+  const cps = Array.from(text);
+  const u16At = [0];
+  for (const c of cps) u16At.push(u16At[u16At.length - 1] + c.length);
+
+  function render(ranges) {
+    // ranges: [{id, start, end, color, label}] in code points; overlapping ranges are allowed.
+    el.replaceChildren();
+    const cuts = new Set([0, cps.length]);
+    for (const r of ranges) {
+      cuts.add(r.start);
+      cuts.add(r.end);
+    }
+    const points = [...cuts].filter((p) => p >= 0 && p <= cps.length).sort((a, b) => a - b);
+    for (let i = 0; i < points.length - 1; i++) {
+      const [a, b] = [points[i], points[i + 1]];
+      const seg = h("span.seg", { "data-start": a }, text.slice(u16At[a], u16At[b]));
+      const covering = ranges.filter((r) => r.start <= a && r.end >= b);
+      if (covering.length) {
+        const inner = covering.reduce((x, y) => (y.end - y.start < x.end - x.start ? y : x));
+        seg.classList.add("mark");
+        seg.style.setProperty("--mark", inner.color);
+        seg.dataset.ids = covering.map((r) => r.id).join(" ");
+        if (covering.length > 1) seg.classList.add("nested");
+        const ending = covering.filter((r) => r.end === b && r.label);
+        if (ending.length) seg.dataset.endLabel = ending.map((r) => r.label).join(" · ");
+      }
+      el.append(seg);
+    }
+  }
+
+  function offsets() {
+    const sel = window.getSelection();
+    if (!sel || sel.isCollapsed || !sel.rangeCount) return null;
+    const range = sel.getRangeAt(0);
+    if (!el.contains(range.startContainer) || !el.contains(range.endContainer)) return null;
+    const pre = document.createRange();
+    pre.setStart(el, 0);
+    pre.setEnd(range.startContainer, range.startOffset);
+    let s16 = pre.toString().length;
+    let e16 = s16 + range.toString().length;
+    while (s16 < e16 && /\s/.test(text[s16])) s16 += 1; // a double-click often takes a trailing space
+    while (e16 > s16 && /\s/.test(text[e16 - 1])) e16 -= 1;
+    if (s16 >= e16) return null;
+    return [u16ToCp(text, s16), u16ToCp(text, e16)];
+  }
+
+  const finish = () => {
+    const off = offsets();
+    if (off && onSelect) {
+      window.getSelection().removeAllRanges();
+      onSelect(off[0], off[1]);
+    }
+  };
+  el.addEventListener("mouseup", finish);
+  el.addEventListener("keyup", (e) => e.shiftKey && finish());
+  el.addEventListener("click", (e) => {
+    const seg = e.target.closest?.(".seg.mark");
+    if (seg && onPick && window.getSelection().isCollapsed) onPick(seg.dataset.ids.split(" "));
+  });
+  return { el, render, length: cps.length, slice: (a, b) => cpSlice(text, a, b) };
+}
+
+// Keyboard route to a range: type the phrase, Enter takes its next occurrence (code points).
+function findBox(text, onFound) {
+  const input = h("input", { type: "search", "aria-label": t("Find text to label"), placeholder: t("Find text to label (Enter)") });
+  let from = 0;
+  input.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || !input.value) return;
+    e.preventDefault();
+    let at = text.indexOf(input.value, from);
+    if (at < 0) at = text.indexOf(input.value);
+    if (at < 0) return;
+    from = at + input.value.length;
+    const start = u16ToCp(text, at);
+    onFound(start, start + cpLength(input.value));
+  });
+  return input;
+}
+
+function labelPicker(labels, onPick) {
+  const box = h("div.labelbar", { role: "radiogroup", "aria-label": t("Label") });
+  let current = labels[0];
+  const buttons = labels.map((label, i) =>
+    h("button.label", {
+      type: "button", role: "radio", "data-label": label, style: { "--mark": labelColor(labels, label) },
+      onclick: () => pick(label),
+    }, i < 9 ? h("kbd", {}, String(i + 1)) : null, label));
+  function pick(label) {
+    current = label;
+    for (const b of buttons) b.setAttribute("aria-checked", String(b.dataset.label === label));
+    onPick?.(label);
+  }
+  box.append(...buttons);
+  pick(current);
+  return { el: box, get: () => current, pick, pickIndex: (i) => labels[i] !== undefined && pick(labels[i]) };
+}
+
+function textOf(data, to) {
+  const v = data?.[to];
+  return typeof v === "string" ? v : v == null ? "" : JSON.stringify(v);
+}
+
+export function spansWidget({ control, data, changed, readOnly }) {
+  const text = textOf(data, control.to);
+  let spans = [];
+  let focusId = null;
+  const picker = labelPicker(control.labels);
+  const view = textView(text, {
+    onSelect: (start, end) => !readOnly && add(start, end),
+    onPick: (ids) => {
+      focusId = ids[ids.length - 1];
+      paint();
+      list.querySelector(`[data-id="${CSS.escape(focusId)}"] select`)?.focus();
+    },
+  });
+  const list = h("ul.regionlist", { "aria-label": t("Spans") });
+  const el = h("div.widget.spans", {}, readOnly ? null : picker.el, view.el,
+    readOnly ? null : findBox(text, (a, b) => add(a, b)), list);
+
+  function add(start, end) {
+    spans.push({ id: newId("s"), start, end, label: picker.get(), text: view.slice(start, end) });
+    spans.sort((a, b) => a.start - b.start || a.end - b.end);
+    paint();
+    changed();
+  }
+  function paint() {
+    view.render(spans.map((s) => ({ ...s, color: labelColor(control.labels, s.label) })));
+    list.replaceChildren(...spans.map((s) => {
+      const sel = h("select", { "aria-label": t("Label of %(text)s", { text: s.text }), disabled: readOnly,
+        onchange: (e) => { s.label = e.target.value; paint(); changed(); } },
+        ...control.labels.map((l) => h("option", { value: l, selected: l === s.label }, l)));
+      return h("li", { "data-id": s.id, class: s.id === focusId ? "focus" : null, style: { "--mark": labelColor(control.labels, s.label) } },
+        h("span.chiptext", {}, s.text), h("small", {}, ` ${s.start}–${s.end} `), sel,
+        readOnly ? null : h("button.del", { type: "button", "aria-label": t("Delete %(text)s", { text: s.text }),
+          onclick: () => { spans = spans.filter((x) => x !== s); paint(); changed(); } }, "×"));
+    }));
+  }
+  paint();
+  return {
+    el,
+    get: () => (spans.length ? { spans: clone(spans) } : control.required === false ? null : { spans: [] }),
+    set(v) {
+      spans = clone(v?.spans || []).map((s) => ({ ...s, id: String(s.id ?? newId("s")), text: view.slice(s.start, s.end) }));
+      paint();
+    },
+    spans: () => spans,
+    key(e) {
+      if (/^[1-9]$/.test(e.key) && !readOnly) {
+        picker.pickIndex(Number(e.key) - 1);
+        return true;
+      }
+      return false;
+    },
+  };
+}
+
+export function relationsWidget({ control, changed, editor, readOnly }) {
+  let rels = [];
+  const source = () => editor.widget(control.spans)?.spans?.() || [];
+  const fromSel = h("select", { "aria-label": t("From span") });
+  const toSel = h("select", { "aria-label": t("To span") });
+  const labelSel = h("select", { "aria-label": t("Relation") }, ...control.labels.map((l) => h("option", { value: l }, l)));
+  const addBtn = h("button", { type: "button", onclick: add }, t("Add relation"));
+  const list = h("ul.regionlist", { "aria-label": t("Relations") });
+  const el = h("div.widget.relations", {}, readOnly ? null : h("div.row", {}, fromSel, h("span", {}, "→"), toSel, labelSel, addBtn), list);
+  const name = (id) => source().find((s) => s.id === id)?.text ?? id;
+
+  function add() {
+    if (!fromSel.value || !toSel.value || fromSel.value === toSel.value) return;
+    rels.push({ from: fromSel.value, to: toSel.value, label: labelSel.value });
+    paint();
+    changed();
+  }
+  function paint() {
+    const spans = source();
+    const ids = new Set(spans.map((s) => s.id));
+    rels = rels.filter((r) => ids.has(r.from) && ids.has(r.to)); // a deleted span takes its relations along
+    for (const sel of [fromSel, toSel]) {
+      const keep = sel.value;
+      sel.replaceChildren(...spans.map((s) => h("option", { value: s.id, selected: s.id === keep }, `${s.text} [${s.label}]`)));
+    }
+    list.replaceChildren(...rels.map((r) => h("li", {}, `${name(r.from)} —${r.label}→ ${name(r.to)} `,
+      readOnly ? null : h("button.del", { type: "button", "aria-label": t("Delete"), onclick: () => { rels = rels.filter((x) => x !== r); paint(); changed(); } }, "×"))));
+  }
+  paint();
+  return {
+    el,
+    get: () => (rels.length ? { relations: clone(rels) } : control.required === false ? null : { relations: [] }),
+    set(v) { rels = clone(v?.relations || []); paint(); },
+    refresh: paint,
+  };
+}
+
+export function kgWidget({ control, data, changed, readOnly }) {
+  const text = textOf(data, control.to);
+  let triples = [];
+  let pending = null;
+  let subject = null;
+  let object = null;
+  const view = textView(text, { onSelect: (a, b) => { pending = { start: a, end: b, text: view.slice(a, b) }; paint(); } });
+  const pendingOut = h("output.pending", { "aria-live": "polite" });
+  const subjOut = h("output");
+  const objOut = h("output");
+  const relSel = h("select", { "aria-label": t("Relation") }, ...control.relations.map((r) => h("option", { value: r }, r)));
+  const addBtn = h("button", { type: "button", onclick: add }, t("Add triple"));
+  const list = h("ul.regionlist", { "aria-label": t("Triples") });
+  const bar = h("div.row", {},
+    h("span", {}, t("Selected:")), pendingOut,
+    h("button", { type: "button", onclick: () => { subject = pending; paint(); } }, t("Set as subject")),
+    h("button", { type: "button", onclick: () => { object = pending; paint(); } }, t("Set as object")));
+  const builder = h("div.row", {}, h("span", {}, t("Subject")), subjOut, relSel, h("span", {}, t("Object")), objOut, addBtn);
+  const el = h("div.widget.kg", {}, view.el, readOnly ? null : findBox(text, (a, b) => { pending = { start: a, end: b, text: view.slice(a, b) }; paint(); }),
+    readOnly ? null : bar, readOnly ? null : builder, list);
+
+  function add() {
+    if (!subject || !object) return;
+    triples.push({ subject, relation: relSel.value, object });
+    subject = object = pending = null;
+    paint();
+    changed();
+  }
+  function paint() {
+    pendingOut.textContent = pending ? pending.text : "—";
+    subjOut.textContent = subject ? subject.text : "—";
+    objOut.textContent = object ? object.text : "—";
+    addBtn.disabled = !(subject && object);
+    const ranges = [];
+    triples.forEach((tr, i) => {
+      ranges.push({ id: `t${i}s`, ...tr.subject, color: "#1d5fd1" });
+      ranges.push({ id: `t${i}o`, ...tr.object, color: "#c2410c" });
+    });
+    for (const [r, c] of [[subject, "#1d5fd1"], [object, "#c2410c"], [pending, "#888"]]) if (r) ranges.push({ id: "p", ...r, color: c });
+    view.render(ranges);
+    list.replaceChildren(...triples.map((tr) => h("li", {}, `(${tr.subject.text}, ${tr.relation}, ${tr.object.text}) `,
+      readOnly ? null : h("button.del", { type: "button", "aria-label": t("Delete"), onclick: () => { triples = triples.filter((x) => x !== tr); paint(); changed(); } }, "×"))));
+  }
+  paint();
+  return {
+    el,
+    get: () => (triples.length ? { triples: clone(triples) } : control.required === false ? null : { triples: [] }),
+    set(v) { triples = clone(v?.triples || []); paint(); },
+  };
+}
