@@ -73,9 +73,11 @@ def test_core_data_is_never_published(world):
     r = world.client.patch(f"/api/v1/datasets/{ok['id']}", json={"security_level": "core"}, headers=world.h("manager"))
     assert r.status_code == 422  # a listed dataset cannot become core data
     assert "dataset.status_changed" in ledger_kinds(f"dataset:{ok['id']}")
+    _important_data_only_under_custom_or_pairing(world)
+    _only_admin_suspends(world)
 
 
-def test_important_data_only_under_custom_or_pairing(world):
+def _important_data_only_under_custom_or_pairing(world):
     d = create(world, security_level="important", supply_mode="free")
     r = world.client.patch(f"/api/v1/datasets/{d['id']}", json={"status": "published"}, headers=world.h("manager"))
     assert r.status_code == 422 and "重要数据" in r.json()["detail"]
@@ -84,7 +86,7 @@ def test_important_data_only_under_custom_or_pairing(world):
     assert r.status_code == 200
 
 
-def test_only_admin_suspends(world):
+def _only_admin_suspends(world):
     d = create(world, status="published")
     r = world.client.patch(f"/api/v1/datasets/{d['id']}", json={"status": "suspended"}, headers=world.h("manager"))
     assert r.status_code == 403
