@@ -72,7 +72,7 @@ function show(lease) {
     for (const b of [buttons.submit, buttons.skip, buttons.undo, buttons.redo]) b.disabled = true;
     return;
   }
-  editor = new Editor(root, { schema: info.schema, data: lease.data, onChange: () => { saved.textContent = t("Unsaved changes"); saveDraft(); } });
+  editor = new Editor(root, { schema: info.schema, data: lease.data, onChange: () => { saved.textContent = t("Unsaved changes"); announce(""); saveDraft(); } });
   const pred = bestPrediction(lease.predictions);
   editor.load(lease.draft ?? pred?.result ?? null);
   const note = document.getElementById("prediction-note");
