@@ -1,6 +1,14 @@
 """Imports every domain's tables so ``Base.metadata`` is complete (Alembic, tests)."""
 
-from crowdset.annotation.models import Annotation, Prediction, Project, ProjectMember, QualityRun, Review, Task
+from crowdset.annotation.models import (
+    Annotation,
+    Prediction,
+    Project,
+    ProjectMember,
+    QualityRun,
+    Review,
+    Task,
+)
 from crowdset.auth.models import ApiToken, LoginAttempt, Org, User, UserRole, WebSession
 from crowdset.blobs.models import Blob
 from crowdset.datasets.models import Dataset, DatasetVersion, Evaluation, ReReview
