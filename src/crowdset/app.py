@@ -57,6 +57,7 @@ def create_app() -> FastAPI:
     configure_logging(settings.log_level, settings.log_json)
     settings.resolved_secret_key()
     from crowdset.web.annotate import router as annotate_router
+    from crowdset.web.datasets import router as datasets_pages
     from crowdset.web.manage import router as manage_router
     from crowdset.web.pages import LANG_COOKIE
     from crowdset.web.pages import router as pages_router
@@ -101,6 +102,7 @@ def create_app() -> FastAPI:
 
     app.include_router(pages_router)
     app.include_router(manage_router)
+    app.include_router(datasets_pages)
     app.include_router(annotate_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/api/v1", create_api())

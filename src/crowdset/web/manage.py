@@ -5,6 +5,7 @@ from the page's JS module (session cookie + X-CSRF-Token), so no business rule l
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -82,7 +83,9 @@ def overview_page(project_id: int, request: Request) -> Response:
 def import_page(project_id: int, request: Request) -> Response:
     with reading(request, *MANAGER) as (s, user):
         project = _project(s, user, project_id)
-        return render(request, "manage/import.html", project=project, formats=IMPORT_FORMATS, tab="import")
+        schema_json = json.dumps(project.label_schema, ensure_ascii=False, indent=2)
+        return render(request, "manage/import.html", project=project, formats=IMPORT_FORMATS, tab="import",
+                      schema_json=schema_json)
 
 
 @router.get("/projects/{project_id}/members")
@@ -113,8 +116,14 @@ def quality_page(project_id: int, request: Request) -> Response:
                       history=history, methods=CLASSIFICATION_METHODS, tab="quality")
 
 
+def _uid(worker: Any) -> int | None:
+    """Quality runs name workers "user:<id>"."""
+    tail = str(worker).removeprefix("user:")
+    return int(tail) if tail.isdigit() else None
+
+
 def _worker_ids(run: Any) -> set[int]:
-    return {int(w["worker"]) for w in (run.workers if run else []) if str(w.get("worker", "")).isdigit()}
+    return {uid for w in (run.workers if run else []) if (uid := _uid(w.get("worker"))) is not None}
 
 
 def _worker_rows(workers: list[dict[str, Any]], names: dict[int, str]) -> list[dict[str, Any]]:
@@ -126,7 +135,7 @@ def _worker_rows(workers: list[dict[str, Any]], names: dict[int, str]) -> list[d
         acc = [v["gold_accuracy"] for v in per if isinstance(v.get("gold_accuracy"), int | float)]
         agree = [v["consensus_agreement"] for v in per if isinstance(v.get("consensus_agreement"), int | float)]
         reasons = [v["spam_reason"] for v in per if v.get("is_spam") and v.get("spam_reason")]
-        rows.append({"worker": wid, "name": names.get(int(wid)) if wid.isdigit() else None,
+        rows.append({"worker": wid, "name": names.get(_uid(wid)),
                      "labels": sum(int(v.get("n_labels") or 0) for v in per),
                      "gold_accuracy": min(acc) if acc else None,
                      "consensus_agreement": min(agree) if agree else None,
