@@ -67,6 +67,7 @@ function show(lease) {
     root.replaceChildren();
     const done = document.getElementById("all-done");
     done.hidden = false;
+    document.getElementById("prediction-note").hidden = true;
     root.dataset.annotationId = "";
     taskLabel.textContent = "";
     for (const b of [buttons.submit, buttons.skip, buttons.undo, buttons.redo]) b.disabled = true;
