@@ -74,7 +74,7 @@ def test_owner_publishes_evaluates_and_reads_the_report(page, live_server, tmp_p
     frame = page.frame_locator("iframe.report")
     frame.locator("body").wait_for()
     assert frame.locator("svg").first.is_visible()  # the toolset's own report, sandboxed
-    frame.locator("svg").first.scroll_into_view_if_needed()
+    page.locator("iframe.report").scroll_into_view_if_needed()
     shot(page, "datasets-report")
 
     page.goto(f"/datasets/{ds['id']}/edit")
