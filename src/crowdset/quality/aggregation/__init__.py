@@ -1,8 +1,9 @@
 """Label aggregation: one small module per family, all returning :class:`AggregationResult`.
 
 Our own vectorised implementations: majority vote (:mod:`.mv`), Dawid-Skene and one-coin Dawid-Skene
-(:mod:`.ds`), box aggregation (:mod:`.boxes`). Reference implementations through crowd-kit: GLAD, MACE,
-Wawa, Zero-Based Skill, Gold MV (:mod:`._crowdkit`), ROVER (:mod:`.texts`), Bradley-Terry (:mod:`.pairwise`).
+(:mod:`.ds`), GLAD (:mod:`.glad`), MACE (:mod:`.mace`), box aggregation (:mod:`.boxes`). Through crowd-kit:
+Wawa, Zero-Based Skill, Gold MV and the reference GLAD / MACE (``glad_crowdkit`` / ``mace_crowdkit``)
+(:mod:`._crowdkit`), ROVER (:mod:`.texts`), Bradley-Terry (:mod:`.pairwise`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Any
 import pandas as pd
 
 from .._encoding import Encoded
-from ._crowdkit import compat_class, glad, gold_majority_vote, mace, wawa, zero_based_skill
+from ._crowdkit import compat_class, glad_crowdkit, gold_majority_vote, mace_crowdkit, wawa, zero_based_skill
 from .base import AggregationResult
 from .boxes import aggregate_boxes
 from .ds import confusion_matrices, dawid_skene, dawid_skene_codes, one_coin_dawid_skene
+from .glad import glad, glad_codes
+from .mace import mace, mace_codes
 from .mv import majority_vote, majority_vote_codes, weighted_majority_vote
 from .pairwise import bradley_terry
 from .texts import rover
@@ -63,8 +66,12 @@ __all__ = [
     "dawid_skene",
     "dawid_skene_codes",
     "glad",
+    "glad_codes",
+    "glad_crowdkit",
     "gold_majority_vote",
     "mace",
+    "mace_codes",
+    "mace_crowdkit",
     "majority_vote",
     "majority_vote_codes",
     "one_coin_dawid_skene",
