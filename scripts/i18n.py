@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -19,7 +20,6 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "src/crowdset/web/locales"
-POT = LOCALES / "messages.pot"
 BIN = Path(sys.executable).parent
 
 
@@ -28,11 +28,18 @@ def _load(path: Path, locale: str) -> Catalog:
         return read_po(fh, locale=locale)
 
 
+def extract() -> Catalog:
+    """Every translatable string in the code and templates (the template is not kept in the repo)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = Path(tmp) / "messages.pot"
+        subprocess.run([str(BIN / "pybabel"), "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_", "--no-location",
+                        "--omit-header", "-o", str(pot), str(ROOT / "src")], check=True, capture_output=True)
+        with pot.open("rb") as fh:
+            return read_po(fh)
+
+
 def main() -> int:
-    subprocess.run([str(BIN / "pybabel"), "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_", "--no-location",
-                    "--omit-header", "-o", str(POT), str(ROOT / "src")], check=True, capture_output=True)
-    with POT.open("rb") as fh:
-        template = read_po(fh)
+    template = extract()
     missing: list[str] = []
     for locale in ("zh_CN", "en"):
         folder = LOCALES / locale / "LC_MESSAGES"
