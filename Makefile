@@ -6,7 +6,7 @@ STAMP := $(VENV)/.crowdset-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test test-fast lint bench migrate demo clean
+.PHONY: run setup test test-fast lint bench migrate demo clean screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(STAMP)
 # The quick loop while coding: no slow suites.
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow" -x -q
+
+# Re-take the screenshots under docs/screenshots/ (needs a Chinese font, e.g. fonts-wqy-microhei).
+screenshots: $(STAMP)
+	CROWDSET_SCREENSHOTS=1 $(BIN)/pytest -m browser -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -278,3 +278,18 @@ def login(page, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url("**/")
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+def screenshot(page, name: str) -> Path:  # noqa: ANN001
+    """Take a full-page screenshot. It lands in docs/screenshots/ only with CROWDSET_SCREENSHOTS=1
+    (``make screenshots``), so an ordinary test run leaves the working tree untouched."""
+    import tempfile
+
+    folder = SCREENSHOTS if os.environ.get("CROWDSET_SCREENSHOTS") == "1" else Path(tempfile.gettempdir()) / "crowdset-shots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True, timeout=30_000)
+    return path

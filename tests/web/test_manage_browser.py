@@ -10,16 +10,14 @@ from pathlib import Path
 import pytest
 
 from tests.annotation.helpers import add_tasks, choice, make_project
-from tests.conftest import login
+from tests.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TRUTH = ["正面", "负面", "中性"]
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, timeout=30_000)
+    screenshot(page, name)
 
 
 def jsonl(rows: list[dict]) -> bytes:
