@@ -1,120 +1,212 @@
-"""Benchmark: our vectorised majority vote / Dawid-Skene vs crowd-kit on the same synthetic crowd.
+"""Benchmark: our vectorised MV / Dawid-Skene / GLAD / MACE vs crowd-kit 1.4 on the same synthetic crowd.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_aggregation.py [--labels 500000] [--big-labels 5000000]
+    .venv/bin/python benchmarks/bench_aggregation.py [--sizes 50000,500000,5000000] [--budget 1800]
+        [--slow-max-labels 500000] [--workers 50] [--classes 3]
 
-Part 1 runs crowd-kit's ``MajorityVote`` and ``DawidSkene`` and ours on the same ``--labels`` labels
-(pandas DataFrame with int columns, so crowd-kit is not penalised by strings; our time includes encoding)
-and prints times, speed-up ratios, accuracy against the simulated truth and label agreement between the two.
-Part 2 times ours alone on ``--big-labels`` labels (default 1,000,000 tasks x 5 labels) and reports peak RSS.
-Not a test; numbers depend on the machine.
+For every size the crowd (``size / 5`` tasks x 5 answers, ``--workers`` workers, ``--classes`` classes, 20%
+spammers) is generated once and saved; then every (implementation, method) pair runs in its own child
+process, which loads the data, builds the same pandas DataFrame with int columns (so crowd-kit is not
+penalised by strings; our time includes encoding) and reports
+
+* wall time of the fit,
+* peak memory: the child's ``ru_maxrss`` after the fit minus before it (data already loaded), so each
+  method's peak is measured separately,
+* accuracy against the simulated truth, and the labels (the parent computes agreement between the two).
+
+crowd-kit's GLAD and MACE run only at sizes up to ``--slow-max-labels`` (default 500,000; larger sizes are
+printed as "skipped (budget)", never extrapolated); any crowd-kit run is killed after ``--budget`` seconds and
+printed as "> budget", which makes the speed-up a lower bound. crowd-kit's MACE runs with ``n_restarts=1``:
+it passes the same ``random_state`` to every restart, so its default 10 restarts repeat the first one 10
+times (same result, 10x the time); ours runs its default single restart, which is that same computation.
+Every child runs with ``OPENBLAS_NUM_THREADS=1`` (scipy's CG in both GLADs is slower with BLAS threads on a
+busy machine). Not a test; numbers depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
 
-from crowdset.quality.aggregation import dawid_skene, majority_vote  # noqa: E402
-from crowdset.quality.synthetic import generate_crowd  # noqa: E402
+METHODS = ("mv", "ds", "glad", "mace")
+SLOW = ("glad", "mace")  # crowd-kit takes minutes on these
 
 
 def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
-def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
+def _run_ours(method: str, df: Any) -> tuple[np.ndarray, dict[str, Any]]:
+    from crowdset.quality.aggregation import dawid_skene, glad, mace, majority_vote
+
+    fn = {"mv": majority_vote, "ds": dawid_skene, "glad": glad, "mace": mace}[method]
+    res = fn(df)
+    labels = np.asarray(res.labels, dtype=np.int64)  # int label values, task order = first appearance
+    order = np.argsort(np.asarray(res.tasks, dtype=np.int64))
+    return labels[order], {"iters": res.extras.get("n_iter")}
 
 
-def compare_with_crowdkit(n_labels: int, per_task: int, n_workers: int, n_classes: int, seed: int) -> None:
-    import pandas as pd
-    from crowdkit.aggregation import DawidSkene, MajorityVote
+def _run_crowdkit(method: str, df: Any) -> tuple[np.ndarray, dict[str, Any]]:
+    from crowdset.quality.aggregation import compat_class
 
-    crowd = generate_crowd(n_labels // per_task, n_workers, per_task, n_classes, spammer_frac=0.2, seed=seed)
-    df = pd.DataFrame({"task": crowd.task, "worker": crowd.worker, "label": crowd.label})
-    truth = pd.Series(crowd.truth)
-    print(f"\n== Part 1: crowd-kit vs ours, {len(df):,} labels ({crowd.n_tasks:,} tasks x {per_task}, "
-          f"{n_workers} workers, {n_classes} classes, 20% spammers)")
-    print(f"{'method':<6} {'crowd-kit s':>12} {'ours s':>9} {'speed-up':>9} {'ck acc':>7} {'our acc':>8} "
-          f"{'same label':>10} {'ck iters':>8} {'our iters':>9}")
-    rows = []
+    model = {
+        "mv": lambda: compat_class("MajorityVote")(),
+        "ds": lambda: compat_class("DawidSkene")(n_iter=100, tol=1e-5),
+        "glad": lambda: compat_class("GLAD")(n_iter=100, tol=1e-5),
+        "mace": lambda: compat_class("MACE")(n_restarts=1, n_iter=50, random_state=0),
+    }[method]()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ck_mv, t_ck_mv = _timed(lambda: MajorityVote().fit_predict(df))
-        ck_ds_model = DawidSkene(n_iter=100, tol=1e-5)
-        ck_ds, t_ck_ds = _timed(lambda: ck_ds_model.fit_predict(df))
-    our_mv, t_mv = _timed(lambda: majority_vote(df))
-    our_ds, t_ds = _timed(lambda: dawid_skene(df, n_iter=100, tol=1e-5))
-    for name, ck, t_ck, ours, t_ours, ck_it in (
-        ("MV", ck_mv, t_ck_mv, our_mv, t_mv, "-"),
-        ("DS", ck_ds, t_ck_ds, our_ds, t_ds, str(len(ck_ds_model.loss_history_))),
-    ):
-        ours_s = pd.Series(ours.labels, index=ours.tasks)
-        ck = ck.reindex(ours_s.index)
-        same = float((ours_s == ck).mean())
-        acc_ck = float((ck.to_numpy() == truth.reindex(ours_s.index).to_numpy()).mean())
-        acc_ours = float((ours_s.to_numpy() == truth.reindex(ours_s.index).to_numpy()).mean())
-        our_it = str(ours.extras.get("n_iter", "-"))
-        rows.append((name, t_ck, t_ours))
-        print(f"{name:<6} {t_ck:>12.2f} {t_ours:>9.3f} {t_ck / t_ours:>8.0f}x {acc_ck:>7.4f} {acc_ours:>8.4f} "
-              f"{same:>10.4f} {ck_it:>8} {our_it:>9}")
-    if len(ck_ds_model.loss_history_) and our_ds.extras["n_iter"]:
-        per_ck = t_ck_ds / len(ck_ds_model.loss_history_)
-        per_ours = t_ds / our_ds.extras["n_iter"]
-        print(f"DS time per EM iteration: crowd-kit {per_ck:.3f} s, ours {per_ours:.4f} s ({per_ck / per_ours:.0f}x)")
-    print("(MV label differences are ties: crowd-kit breaks them by column order, we pick the smallest label)")
+        labels = model.fit_predict(df)
+    hist = getattr(model, "loss_history_", None)
+    return labels.sort_index().to_numpy(dtype=np.int64), {"iters": len(hist) if hist else None}
 
 
-def ours_at_scale(n_labels: int, per_task: int, n_workers: int, n_classes: int, seed: int) -> None:
-    base = _rss_mib()
-    crowd, t_gen = _timed(
-        lambda: generate_crowd(n_labels // per_task, n_workers, per_task, n_classes, spammer_frac=0.2, seed=seed)
+def child(impl: str, method: str, data_dir: str) -> None:
+    """Run one fit on the saved crowd and print one JSON line."""
+    import pandas as pd
+
+    if impl == "crowdkit":
+        import crowdkit.aggregation  # noqa: F401  (import cost is not part of the fit)
+    import crowdset.quality.aggregation  # noqa: F401
+
+    data = np.load(Path(data_dir) / "crowd.npz")
+    df = pd.DataFrame({"task": data["task"], "worker": data["worker"], "label": data["label"]})
+    truth = data["truth"]
+    before = _rss_mib()
+    t0 = time.perf_counter()
+    labels, info = (_run_crowdkit if impl == "crowdkit" else _run_ours)(method, df)
+    seconds = time.perf_counter() - t0
+    peak = _rss_mib() - before
+    np.save(Path(data_dir) / f"{impl}_{method}.npy", labels)
+    acc = float((labels == truth).mean()) if len(labels) == len(truth) else float("nan")
+    print(json.dumps({"seconds": seconds, "peak_mib": peak, "acc": acc, **info}))
+
+
+def _spawn(impl: str, method: str, data_dir: str, budget: float) -> dict[str, Any]:
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, __file__, "--child", impl, method, data_dir]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=budget, env=env, check=True)
+    except subprocess.TimeoutExpired:
+        return {"status": "timeout"}
+    except subprocess.CalledProcessError as exc:
+        return {"status": "error", "error": exc.stderr.strip().splitlines()[-1:]}
+    return {"status": "ok", **json.loads(out.stdout.strip().splitlines()[-1])}
+
+
+def _fmt_time(r: dict[str, Any] | None, budget: float) -> str:
+    if r is None:
+        return "skipped (budget)"
+    if r["status"] == "timeout":
+        return f"> {budget:.0f} s"
+    if r["status"] != "ok":
+        return "error"
+    return f"{r['seconds']:.2f} s"
+
+
+def run_size(n_labels: int, args: argparse.Namespace) -> list[dict[str, Any]]:
+    from crowdset.quality.synthetic import generate_crowd
+
+    per_task = 5
+    crowd = generate_crowd(
+        n_labels // per_task, args.workers, per_task, args.classes, spammer_frac=0.2, seed=args.seed
     )
-    enc = crowd.encoded()
-    after_gen = _rss_mib()
-    print(f"\n== Part 2: ours only, {len(enc):,} labels ({enc.n_tasks:,} tasks x {per_task}, {n_workers} workers, "
-          f"{n_classes} classes); generated in {t_gen:.1f} s")
-    mv, t_mv = _timed(lambda: majority_vote(enc))
-    ds, t_ds = _timed(lambda: dawid_skene(enc, n_iter=100, tol=1e-5))
-    peak = _rss_mib()
-    acc = lambda r: float((r.label_codes == crowd.truth).mean())  # noqa: E731
-    print(f"MV: {t_mv:.2f} s, accuracy {acc(mv):.4f}")
-    print(f"DS: {t_ds:.2f} s for {ds.extras['n_iter']} EM iterations ({t_ds / max(ds.extras['n_iter'], 1):.3f} s each), "
-          f"accuracy {acc(ds):.4f}")
-    print(f"peak RSS: {peak:.0f} MiB (before data {base:.0f} MiB, after generating data {after_gen:.0f} MiB)")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench_agg_") as tmp:
+        np.savez(Path(tmp) / "crowd.npz", task=crowd.task, worker=crowd.worker, label=crowd.label, truth=crowd.truth)
+        print(f"\n== {len(crowd.task):,} labels ({crowd.n_tasks:,} tasks x {per_task}, {args.workers} workers, "
+              f"{args.classes} classes, 20% spammers)", flush=True)
+        for method in METHODS:
+            ours = _spawn("ours", method, tmp, args.budget)
+            ck = None
+            if method not in SLOW or n_labels <= args.slow_max_labels:
+                ck = _spawn("crowdkit", method, tmp, args.budget)
+            same = None
+            if ours["status"] == "ok" and ck is not None and ck["status"] == "ok":
+                a = np.load(Path(tmp) / f"ours_{method}.npy")
+                b = np.load(Path(tmp) / f"crowdkit_{method}.npy")
+                same = float((a == b).mean()) if len(a) == len(b) else None
+            row = {"labels": len(crowd.task), "method": method, "ours": ours, "crowdkit": ck, "same": same}
+            rows.append(row)
+            _print_row(row, args.budget)
+    return rows
+
+
+HEADER = (f"{'labels':>10} {'method':<5} {'crowd-kit':>17} {'ours':>9} {'speed-up':>9} {'ck peak':>9} "
+          f"{'our peak':>9} {'mem':>6} {'ck acc':>7} {'our acc':>8} {'same':>7} {'iters ck/ours':>13}")
+
+
+def _cell(r: dict[str, Any] | None, key: str, fmt: str) -> str:
+    return fmt.format(r[key]) if r is not None and r["status"] == "ok" and r.get(key) is not None else "-"
+
+
+def _print_row(row: dict[str, Any], budget: float) -> None:
+    ours, ck = row["ours"], row["crowdkit"]
+    ok = ours["status"] == "ok"
+    speed = mem = "-"
+    if ok and ck is not None and ck["status"] == "ok":
+        speed = f"{ck['seconds'] / ours['seconds']:.0f}x"
+        mem = f"{ck['peak_mib'] / max(ours['peak_mib'], 1.0):.1f}x"
+    elif ok and ck is not None and ck["status"] == "timeout":
+        speed = f">{budget / ours['seconds']:.0f}x"
+    same = f"{row['same']:.4f}" if row["same"] is not None else "-"
+    iters = f"{_cell(ck, 'iters', '{}')} / {_cell(ours, 'iters', '{}')}"
+    print(
+        f"{row['labels']:>10,} {row['method']:<5} {_fmt_time(ck, budget):>17} {_fmt_time(ours, budget):>9} "
+        f"{speed:>9} {_cell(ck, 'peak_mib', '{:.0f} MiB'):>9} {_cell(ours, 'peak_mib', '{:.0f} MiB'):>9} {mem:>6} "
+        f"{_cell(ck, 'acc', '{:.4f}'):>7} {_cell(ours, 'acc', '{:.4f}'):>8} {same:>7} {iters:>13}",
+        flush=True,
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--labels", type=int, default=500_000, help="labels for the crowd-kit comparison")
-    ap.add_argument("--big-labels", type=int, default=5_000_000, help="labels for our own figures (0 = skip)")
-    ap.add_argument("--per-task", type=int, default=5)
-    ap.add_argument("--workers", type=int, default=50, help="worker pool for part 1")
-    ap.add_argument("--big-workers", type=int, default=5, help="worker pool for part 2 (5 = every worker labels all)")
+    ap.add_argument("--sizes", default="50000,500000,5000000", help="comma-separated label counts")
+    ap.add_argument("--budget", type=float, default=1800.0, help="seconds before a child run is killed")
+    ap.add_argument("--slow-max-labels", type=int, default=500_000,
+                    help="largest size at which crowd-kit's GLAD and MACE run (larger: skipped (budget))")
+    ap.add_argument("--workers", type=int, default=50)
     ap.add_argument("--classes", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", type=Path, help="also write all results here")
+    ap.add_argument("--child", nargs=3, metavar=("IMPL", "METHOD", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args()
-    print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
-          f"cpus={len(__import__('os').sched_getaffinity(0))}")
-    if args.big_labels:
-        ours_at_scale(args.big_labels, args.per_task, args.big_workers, args.classes, args.seed)
-    if args.labels:
-        compare_with_crowdkit(args.labels, args.per_task, args.workers, args.classes, args.seed)
+    if args.child:
+        child(*args.child)
+        return
+    import crowdkit
+    import pandas as pd
+
+    print(f"python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
+          f"crowd-kit {crowdkit.__version__}, {platform.machine()}, cpus={len(os.sched_getaffinity(0))}")
+    print("time = fit wall time; peak = child's max RSS growth during the fit; acc = vs simulated truth; "
+          "same = share of tasks where ours and crowd-kit pick the same label")
+    print(HEADER)
+    results = []
+    for size in (int(s) for s in args.sizes.split(",") if s):
+        results += run_size(size, args)
+    print("\nSummary\n" + HEADER)
+    for row in results:
+        _print_row(row, args.budget)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":
