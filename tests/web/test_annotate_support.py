@@ -16,9 +16,7 @@ from sqlalchemy import select
 from crowdset.annotation.models import Annotation, Review
 from crowdset.db import get_db
 from tests.annotation.helpers import NER, SENTIMENT, add_tasks, make_project
-
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
+from tests.conftest import screenshot
 
 def project(world, schema: dict, tasks: list[dict], tmp: Path, **settings: Any) -> int:
     pid = make_project(world, schema, status="active", **settings)
@@ -75,8 +73,8 @@ def png_bytes(width: int = 400, height: int = 300) -> bytes:
 
 
 def shot(page, name: str) -> None:  # noqa: ANN001
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"annotate-{name}.png"), full_page=True)
+    """docs/screenshots/annotate-<name>.png with CROWDSET_SCREENSHOTS=1 (make screenshots), else a temp folder."""
+    screenshot(page, f"annotate-{name}")
 
 
 def reviews_of(annotation_id: int) -> list[Review]:
