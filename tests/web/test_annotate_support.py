@@ -18,6 +18,7 @@ from crowdset.db import get_db
 from tests.annotation.helpers import NER, SENTIMENT, add_tasks, make_project
 from tests.conftest import screenshot
 
+
 def project(world, schema: dict, tasks: list[dict], tmp: Path, **settings: Any) -> int:
     pid = make_project(world, schema, status="active", **settings)
     add_tasks(pid, tasks, tmp)
