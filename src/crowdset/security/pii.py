@@ -26,6 +26,7 @@ from crowdset.security.identifiers import (
 
 __all__ = [
     "KINDS",
+    "PII_CANDIDATE",
     "PiiHit",
     "SENSITIVE_CATEGORIES",
     "detect",
@@ -135,6 +136,8 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
 )
 KINDS: tuple[str, ...] = tuple(k for k, _, _ in _DETECTORS)
 _HAS_CANDIDATE = re.compile(rf"[0-9@:{PLATE_PROVINCES}]")
+# A text without any of these characters holds no PII: callers scanning many texts can skip ``detect``.
+PII_CANDIDATE = _HAS_CANDIDATE
 
 
 def detect(text: str, kinds: Iterable[str] | None = None) -> list[PiiHit]:

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 
 from crowdset.datasets.evaluate.context import Ctx
-from crowdset.datasets.evaluate.dedup import content_digest, make_near_dup, normalise_text
+from crowdset.datasets.evaluate.dedup import content_digest, make_near_dup, normalise_texts
 from crowdset.datasets.evaluate.records import Rec
 from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, ratio
-from crowdset.datasets.evaluate.textcheck import garbled_reason, repetition_ratio
+from crowdset.datasets.evaluate.textcheck import garbled_reason, garbled_suspects, repetition_ratio
 
 REPETITION_LIMIT = 0.5
 REPETITION_MIN_CHARS = 50
@@ -48,14 +48,15 @@ class CleanlinessCheck:
         self.audio_total = self.audio_bad = 0
         self.video_total = self.video_bad = 0
 
-    def _dirty(self, r: Rec, ctx: Ctx) -> tuple[str, str] | None:
-        """(category, reason) of the first dirt found in a record."""
+    def _dirty(self, r: Rec, ctx: Ctx, suspect: bool = True) -> tuple[str, str] | None:
+        """(category, reason) of the first dirt found in a record; ``suspect=False`` means the batch scan
+        (``garbled_suspects``) already proved its texts free of garbling."""
         if r.error:
             return "unreadable record", r.error
         if not r.texts and not r.media:
             return "empty record", "record has neither text nor media"
         for t in r.texts:
-            why = garbled_reason(t)
+            why = garbled_reason(t) if suspect else None
             if why:
                 return "garbled text", why
             if len(t) >= REPETITION_MIN_CHARS:
@@ -103,15 +104,23 @@ class CleanlinessCheck:
 
     def update(self, batch: list[Rec], ctx: Ctx) -> None:
         keys, texts = [], []
-        for r in batch:
+        owners: list[int] = []
+        flat: list[str] = []
+        for i, r in enumerate(batch):
+            if not r.error:
+                flat.extend(r.texts)
+                owners.extend([i] * len(r.texts))
+        suspects = {owners[j] for j in garbled_suspects(flat)}
+        dirts = [self._dirty(r, ctx, i in suspects) for i, r in enumerate(batch)]
+        norms = iter(normalise_texts([r.text for r, dirt in zip(batch, dirts, strict=True) if not dirt]))
+        for r, dirt in zip(batch, dirts, strict=True):
             self.n += 1
-            dirt = self._dirty(r, ctx)
             if dirt:
                 self.dirty += 1
                 self.dirty_reasons[dirt[0]] += 1
                 self.ev.add(r.id, f"dirty ({dirt[0]}): {dirt[1]}")
                 continue
-            norm = normalise_text(r.text)
+            norm = next(norms)
             parts = [norm]
             for mt, ref in r.media:
                 info = ctx.media.inspect(mt, ref)

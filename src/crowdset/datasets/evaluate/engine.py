@@ -28,7 +28,7 @@ from crowdset.datasets.evaluate.media import MediaInspector
 from crowdset.datasets.evaluate.metadata import MetadataError, load_metadata, target_labels
 from crowdset.datasets.evaluate.profiles import Profile, load_profile
 from crowdset.datasets.evaluate.readers import RawRecord, Source, iter_batches, open_source
-from crowdset.datasets.evaluate.records import Rec, normalise
+from crowdset.datasets.evaluate.records import Normaliser, Rec
 from crowdset.datasets.evaluate.result import INDICATORS, IndicatorResult
 from crowdset.datasets.evaluate.scoring import cap_reasons, dimension_scores, grade
 from crowdset.datasets.evaluate.security_check import SecurityCheck
@@ -107,8 +107,9 @@ def _run(batches: Iterable[list[RawRecord]], prof: Profile, meta: dict[str, Any]
     field_map = meta.get("fields") if isinstance(meta.get("fields"), dict) else None
     samples: list[dict[str, str]] = []
     tc609 = False
+    norm = Normaliser(field_map)
     for raw in batches:
-        batch: list[Rec] = [normalise(r, field_map) for r in raw]
+        batch: list[Rec] = [norm(r) for r in raw]
         if ctx.first_batch:
             ctx.labelled = bool(ctx.target_labels) or any(r.labels is not None for r in batch)
             tc609 = any(r.tc609 for r in batch)

@@ -149,3 +149,66 @@ def normalise(raw: RawRecord, field_map: dict[str, Any] | None = None) -> Rec:
             rec.boxes.extend(v if isinstance(v[0], (dict, list)) else [v])
             rec.labels = rec.labels if rec.labels is not None else []
     return rec
+
+
+class Normaliser:
+    """``normalise`` for a whole file, with the field lookup planned once per distinct key set.
+
+    Rows of one file almost always share their keys, so which of the ~50 conventional field names are
+    present is decided once per key set instead of probing every name on every record. Records with a
+    ``field_map`` or in TC609 form take ``normalise`` unchanged; results are identical either way.
+    """
+
+    _MAX_PLANS = 4096
+
+    def __init__(self, field_map: dict[str, Any] | None = None) -> None:
+        self.field_map = field_map or {}
+        self._plans: dict[tuple[Any, ...], tuple[tuple[Any, ...], ...]] = {}
+
+    @staticmethod
+    def _plan(d: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
+        return (tuple(f for f in ID_FIELDS if f in d), tuple(f for f in TEXT_FIELDS if f in d),
+                tuple((f, mt) for f, mt in MEDIA_FIELDS.items() if f in d),
+                tuple(f for f in LABEL_FIELDS if f in d), tuple(f for f in SPAN_FIELDS if f in d),
+                tuple(f for f in BOX_FIELDS if f in d))
+
+    def __call__(self, raw: RawRecord) -> Rec:
+        d = raw.data
+        if d is None or self.field_map or "data_content" in d:
+            return normalise(raw, self.field_map)
+        key = tuple(d)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plan(d)
+            if len(self._plans) < self._MAX_PLANS:
+                self._plans[key] = plan
+        ids, texts, media, labs, spans, boxes = plan
+        rid = None
+        for f in ids:
+            if d[f] not in (None, ""):
+                rid = d[f]
+                break
+        rec = Rec(raw.row, str(rid) if rid not in (None, "") else f"row-{raw.row}", d)
+        for f in texts:
+            v = d[f]
+            if isinstance(v, str) and v:
+                rec.texts.append(v)
+        for f, mt in media:
+            v = d[f]
+            if isinstance(v, str) and v.strip():
+                rec.media.append((media_type_of(v, mt), v.strip()))
+        for f in labs:
+            v = d[f]
+            if v is not None and v != "":
+                _split_annotation(v if isinstance(v, list) else [v], rec)
+                break
+        for f in spans:
+            if isinstance(d[f], list):
+                rec.spans.extend(d[f])
+                rec.labels = rec.labels if rec.labels is not None else []
+        for f in boxes:
+            v = d[f]
+            if isinstance(v, list) and v:
+                rec.boxes.extend(v if isinstance(v[0], (dict, list)) else [v])
+                rec.labels = rec.labels if rec.labels is not None else []
+        return rec

@@ -5,6 +5,8 @@ Evidence shows masked values only — the report must not become a copy of the p
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -13,7 +15,14 @@ from typing import Any
 from crowdset.datasets.evaluate.context import Ctx
 from crowdset.datasets.evaluate.records import ID_FIELDS, Rec
 from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, ratio
-from crowdset.security.pii import KINDS, detect, hit_categories, mask_value, sensitive_categories
+from crowdset.security.pii import (
+    KINDS,
+    PII_CANDIDATE,
+    detect,
+    hit_categories,
+    mask_value,
+    sensitive_categories,
+)
 
 _SKIP = frozenset({*ID_FIELDS, "rid", "original_time", "last_modified_time", "version"})
 
@@ -44,16 +53,54 @@ class SecurityCheck:
         terms += [str(t) for t in ctx.meta.get("blocked_terms") or [] if t]
         self.blocked = re.compile("|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))) \
             if terms else None
+        self.blocked_multiline = any("\n" in t for t in terms)
         self.a = self.b = 0
         self.ev = Evidence()
         self.term_hits: Counter[str] = Counter()
         self.names_checked: set[str] = set()
 
+    def _suspects(self, strings: list[str]) -> tuple[set[int] | None, set[int] | None]:
+        """Indices of the strings that can hold PII / a blocked term, from one scan of the joined batch.
+
+        ``detect`` returns nothing for a string without a candidate character, and no candidate class or
+        blocked term spans the "\n" joiner, so only the returned strings need the per-string scan
+        (``None``: scan every string, e.g. a blocked term that itself contains a newline).
+        """
+        joined = "\n".join(strings)
+        starts = list(itertools.accumulate((len(t) + 1 for t in strings[:-1]), initial=0))
+
+        def owners(positions: Iterator[int]) -> set[int]:
+            return {bisect.bisect_right(starts, p) - 1 for p in positions}
+
+        pii = owners(m.start() for m in PII_CANDIDATE.finditer(joined))
+        if self.blocked is None:
+            return pii, set()
+        if self.blocked_multiline:
+            return pii, None
+        return pii, owners(m.start() for m in self.blocked.finditer(joined))
+
     def update(self, batch: list[Rec], ctx: Ctx) -> None:
+        per_record: list[list[tuple[str, str]]] = []
+        strings: list[str] = []
         for r in batch:
+            items: list[tuple[str, str]] = []
+            if not r.error:
+                for key, val in r.data.items():
+                    if key in _SKIP:
+                        continue
+                    if type(val) is str:
+                        items.append((key, val))
+                    else:
+                        items.extend((key, x) for x in _strings(val))
+                strings.extend(x for _, x in items)
+            per_record.append(items)
+        pii_sus, blocked_sus = self._suspects(strings) if strings else (set(), set())
+        idx = 0
+        for r, items in zip(batch, per_record, strict=True):
             if r.error:
                 continue
-            if len(self.names_checked) < 10_000:
+            if len(self.names_checked) < 10_000 and (
+                    not self.names_checked.issuperset(r.data) or any(isinstance(v, dict) for v in r.data.values())):
                 for name in _field_names(r.data):
                     if name not in self.names_checked:
                         self.names_checked.add(name)
@@ -63,20 +110,19 @@ class SecurityCheck:
             self.b += 1
             reasons: list[str] = []
             cats_here: set[str] = set()
-            for key, val in r.data.items():
-                if key in _SKIP:
-                    continue
-                for s in _strings(val):
+            for key, s in items:
+                if pii_sus is None or idx in pii_sus:
                     for h in detect(s, self.kinds):
                         ctx.pii_kinds[h.kind] += 1
                         cats_here.update(hit_categories(h, ctx.now.date()))
                         if len(reasons) < 3:
                             reasons.append(f"{h.kind} {mask_value(h.kind, h.value)} in {key}")
-                    if self.blocked is not None:
-                        for m in self.blocked.finditer(s):
-                            self.term_hits[m.group()] += 1
-                            if len(reasons) < 3:
-                                reasons.append(f"blocked term {m.group()!r} in {key}")
+                if self.blocked is not None and (blocked_sus is None or idx in blocked_sus):
+                    for m in self.blocked.finditer(s):
+                        self.term_hits[m.group()] += 1
+                        if len(reasons) < 3:
+                            reasons.append(f"blocked term {m.group()!r} in {key}")
+                idx += 1
             for c in cats_here:
                 ctx.sensitive_pii[c] += 1
             if reasons:

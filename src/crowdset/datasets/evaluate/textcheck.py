@@ -6,6 +6,8 @@ cp1252/Latin-1 ("ä¸­æ–‡"), UTF-8 read as GBK ("锟斤拷"), uninitialise
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -36,3 +38,25 @@ def repetition_ratio(text: str, k: int = 3) -> float:
     if n <= 1:
         return 0.0
     return 1.0 - len({text[i : i + k] for i in range(n)}) / n
+
+
+def garbled_suspects(texts: list[str]) -> set[int]:
+    """Indices of the texts that ``garbled_reason`` could flag, found with one scan of the joined batch.
+
+    Texts are joined with "\n", which no dirt pattern contains, so no match can straddle two texts; a
+    text outside the returned set is certainly clean, one inside is checked by ``garbled_reason``.
+    """
+    if not texts:
+        return set()
+    joined = "\n".join(texts)
+    hits: list[int] = []
+    i = joined.find(_REPLACEMENT)
+    while i >= 0:
+        hits.append(i)
+        i = joined.find(_REPLACEMENT, i + 1)
+    for pat in (_CONTROL, _GBK_MOJIBAKE, _LATIN1_MOJIBAKE):
+        hits.extend(m.start() for m in pat.finditer(joined))
+    if not hits:
+        return set()
+    starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+    return {bisect.bisect_right(starts, h) - 1 for h in hits}
