@@ -43,6 +43,45 @@ def _credentials() -> dict[str, str]:
     return creds
 
 
+REVIEWS = ["物流很快，包装完好，非常满意", "质量一般，和描述有差距", "客服态度差，再也不买了", "性价比很高，推荐购买",
+           "收到货有破损，申请退货中", "中规中矩，没什么特别", "颜色比图片暗一点，其他还行", "第二次购买了，一如既往的好",
+           "等了一个星期才发货", "做工精细，超出预期"]
+SENTIMENT = {"controls": [{"name": "sentiment", "kind": "choices", "to": "text", "title": "情感倾向",
+                           "options": ["正面", "负面", "中性"]}]}
+NER = {"controls": [{"name": "entities", "kind": "spans", "to": "text", "title": "实体",
+                     "labels": ["人名", "机构", "地点"]}]}
+NER_TEXTS = ["张伟在福州大学读书", "李娜加入了福建省数据研究院", "王芳从厦门出发前往北京", "陈静在宁德时代工作"]
+
+
+def _demo_projects(s, orgs: list[Org]) -> None:  # noqa: ANN001
+    """Two small projects so a first visit has work to look at: sentiment (3 annotators per task,
+    gold questions, sampled review) and Chinese NER."""
+    from crowdset.annotation.importing import insert_tasks
+    from crowdset.annotation.models import Project
+    from crowdset.annotation.projects import add_member, create_project
+
+    if s.scalar(select(Project.id).where(Project.org_id == orgs[0].id)) is not None:
+        return
+    people = {u.email: u for u in s.scalars(select(User))}
+    sentiment = create_project(s, None, orgs[0].id, "电商评论情感分类（示例）", SENTIMENT, overlap=3, gold_ratio=0.1,
+                               review_policy="sample", review_sample=0.2, agreement_threshold=0.6,
+                               instructions="判断每条评论的**情感倾向**：正面、负面或中性。拿不准时选中性。")
+    ner = create_project(s, None, orgs[0].id, "人名机构地点识别（示例）", NER, overlap=1, review_policy="all",
+                         instructions="标出文本中的人名、机构和地点，一个字也不要多标。")
+    for project in (sentiment, ner):
+        for email, _d, _o, roles in PEOPLE:
+            role = {"annotator": "annotator", "reviewer": "reviewer", "expert": "expert", "manager": "manager"}
+            for r in roles:
+                if r in role:
+                    add_member(s, None, project, people[email], role[r])
+    tasks = [{"data": {"text": REVIEWS[i % len(REVIEWS)] + ("！" * (i // len(REVIEWS)))}} for i in range(30)]
+    tasks += [{"data": {"text": "非常好用，强烈推荐"}, "is_gold": True, "gold": {"sentiment": {"choices": ["正面"]}}},
+              {"data": {"text": "完全不能用，退款"}, "is_gold": True, "gold": {"sentiment": {"choices": ["负面"]}}}]
+    counts = {"tasks": 0, "gold": 0, "predictions": 0, "annotations": 0}
+    insert_tasks(s, sentiment, tasks, "demo", counts)
+    insert_tasks(s, ner, [{"data": {"text": t}} for t in NER_TEXTS], "demo", counts)
+
+
 def load_demo() -> list[tuple[str, str, str]]:
     """Create what is missing; return (email, password, roles) for every demo account."""
     creds = _credentials()
@@ -55,4 +94,6 @@ def load_demo() -> list[tuple[str, str, str]]:
             if s.scalar(select(User.id).where(User.email == email)) is None:
                 org_id = orgs[org_index].id if org_index is not None else None
                 create_user(s, None, email, creds[email], display, org_id, roles)
+        s.flush()
+        _demo_projects(s, orgs)
     return [(email, creds[email], ", ".join(roles)) for email, _d, _o, roles in PEOPLE]

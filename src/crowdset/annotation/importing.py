@@ -115,18 +115,20 @@ def import_file(s: Session, actor: User | None, project: Project, path: Path, fm
     for row in _rows(path, fmt, project.label_schema):
         batch.append(row.task)
         if len(batch) >= BATCH:
-            _insert(s, project, batch, import_id, counts)
+            insert_tasks(s, project, batch, import_id, counts)
             batch = []
             if progress:
                 progress(50.0 + 50.0 * counts["tasks"] / total, f"stored {counts['tasks']} of {total} tasks")
     if batch:
-        _insert(s, project, batch, import_id, counts)
+        insert_tasks(s, project, batch, import_id, counts)
     append(s, "tasks.imported", f"project:{project.id}", actor_of(actor),
            {"import_id": import_id, "format": fmt, "file_sha256": file_sha256(path), **counts})
     return {"import_id": import_id, "format": fmt, **counts}
 
 
-def _insert(s: Session, project: Project, tasks: list[dict[str, Any]], import_id: str, counts: dict[str, int]) -> None:
+def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], import_id: str,
+                 counts: dict[str, int]) -> None:
+    """Insert already-checked tasks (with their predictions and annotations) in one batch."""
     now = utcnow()
     rows = []
     for t in tasks:
