@@ -12,13 +12,14 @@ from typing import Any
 from crowdset.datasets.evaluate.context import Ctx
 from crowdset.datasets.evaluate.records import Rec
 from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, not_applicable, ratio
-from crowdset.datasets.evaluate.schema import parse_time
+from crowdset.datasets.evaluate.schema import parse_time_cached
 from crowdset.datasets.evaluate.stats import entropy, wilson_interval
 
 TIME_FIELDS = ("last_modified_time", "updated_at", "last_modified", "update_time", "modified_at", "修改时间")
 GOLD_FIELDS = ("gold_label", "gold", "gold_answer", "标准答案")
 VOTE_FIELDS = ("annotator_labels", "votes", "worker_labels")
 POSTERIOR_FIELDS = ("posterior", "confidence", "label_confidence")
+_ACCURACY_FIELDS = frozenset(GOLD_FIELDS + VOTE_FIELDS + POSTERIOR_FIELDS)
 
 
 def diversity(ctx: Ctx) -> IndicatorResult:
@@ -68,12 +69,17 @@ class TimelinessCheck:
             if r.error:
                 continue
             self.b += 1
-            raw = next((r.data[f] for f in self.fields if r.data.get(f) not in (None, "")), None)
+            d = r.data
+            raw = None
+            for f in self.fields:
+                if f in d and d[f] not in (None, ""):
+                    raw = d[f]
+                    break
             if raw is None:
                 self.ev.add(r.id, "no last_modified_time")
                 continue
             self.with_field += 1
-            t = parse_time(raw)
+            t = parse_time_cached(raw)
             if t is None:
                 self.ev.add(r.id, f"last_modified_time {str(raw)[:30]!r} is not a date-time")
             elif t < self.oldest:
@@ -127,6 +133,8 @@ class AccuracyCheck:
             if r.error:
                 continue
             gold = self.gold.get(r.id)
+            if gold is None and r.data.keys().isdisjoint(_ACCURACY_FIELDS):
+                continue  # no gold, votes or posterior fields: nothing below can apply
             if gold is None:
                 gold = next((_label_set(r.data[f]) for f in GOLD_FIELDS if f in r.data), None)
             if gold is not None:

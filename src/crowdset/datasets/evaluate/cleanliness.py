@@ -17,7 +17,12 @@ from crowdset.datasets.evaluate.context import Ctx
 from crowdset.datasets.evaluate.dedup import content_digest, make_near_dup, normalise_texts
 from crowdset.datasets.evaluate.records import Rec
 from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, ratio
-from crowdset.datasets.evaluate.textcheck import garbled_reason, garbled_suspects, repetition_ratio
+from crowdset.datasets.evaluate.textcheck import (
+    garbled_reason,
+    garbled_suspects,
+    repetition_ratio,
+    repetition_ratios,
+)
 
 REPETITION_LIMIT = 0.5
 REPETITION_MIN_CHARS = 50
@@ -48,9 +53,11 @@ class CleanlinessCheck:
         self.audio_total = self.audio_bad = 0
         self.video_total = self.video_bad = 0
 
-    def _dirty(self, r: Rec, ctx: Ctx, suspect: bool = True) -> tuple[str, str] | None:
+    def _dirty(self, r: Rec, ctx: Ctx, suspect: bool = True,
+               reps: dict[int, float] | None = None) -> tuple[str, str] | None:
         """(category, reason) of the first dirt found in a record; ``suspect=False`` means the batch scan
-        (``garbled_suspects``) already proved its texts free of garbling."""
+        (``garbled_suspects``) already proved its texts free of garbling; ``reps`` holds the batch-computed
+        repetition ratio of each long text by its ``id()``."""
         if r.error:
             return "unreadable record", r.error
         if not r.texts and not r.media:
@@ -60,7 +67,7 @@ class CleanlinessCheck:
             if why:
                 return "garbled text", why
             if len(t) >= REPETITION_MIN_CHARS:
-                rr = repetition_ratio(t)
+                rr = reps[id(t)] if reps is not None and id(t) in reps else repetition_ratio(t)
                 self.rep_sum += rr
                 self.rep_n += 1
                 if rr > REPETITION_LIMIT:
@@ -111,7 +118,9 @@ class CleanlinessCheck:
                 flat.extend(r.texts)
                 owners.extend([i] * len(r.texts))
         suspects = {owners[j] for j in garbled_suspects(flat)}
-        dirts = [self._dirty(r, ctx, i in suspects) for i, r in enumerate(batch)]
+        long = [t for t in flat if len(t) >= REPETITION_MIN_CHARS]
+        reps = dict(zip(map(id, long), repetition_ratios(long), strict=True))
+        dirts = [self._dirty(r, ctx, i in suspects, reps) for i, r in enumerate(batch)]
         norms = iter(normalise_texts([r.text for r, dirt in zip(batch, dirts, strict=True) if not dirt]))
         for r, dirt in zip(batch, dirts, strict=True):
             self.n += 1

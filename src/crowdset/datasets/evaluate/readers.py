@@ -122,6 +122,23 @@ def iter_batches(src: Source, batch_size: int = 5000) -> Iterator[tuple[list[Raw
     yield from reader(src, batch_size)
 
 
+_SCAN = json.JSONDecoder().scan_once
+_JSON_WS = " \t\n\r"
+
+
+def _loads(line: str) -> Any:
+    """``json.loads`` without its per-call wrapper: the C scanner on the line, and ``json.loads`` itself
+    (same value, same error message) whenever the line does not start with a value or has anything but
+    JSON whitespace after it."""
+    try:
+        obj, end = _SCAN(line, 0)
+    except (StopIteration, json.JSONDecodeError, RecursionError):
+        return json.loads(line)
+    if end != len(line) and line[end:].strip(_JSON_WS):
+        return json.loads(line)
+    return obj
+
+
 def _jsonl(src: Source, batch_size: int) -> Iterator[tuple[list[RawRecord], int]]:
     enc = "utf-8" if src.encoding == "utf-8-sig" else src.encoding
     batch: list[RawRecord] = []
@@ -139,7 +156,7 @@ def _jsonl(src: Source, batch_size: int) -> Iterator[tuple[list[RawRecord], int]
                 batch.append(RawRecord(row, None, f"line is not valid {enc}: {exc.reason} at byte {exc.start}"))
             else:
                 try:
-                    obj = json.loads(line)
+                    obj = _loads(line)
                 except json.JSONDecodeError as exc:
                     batch.append(RawRecord(row, None, f"invalid JSON: {exc.msg} (column {exc.colno})"))
                 else:

@@ -200,7 +200,11 @@ class Normaliser:
         for f in labs:
             v = d[f]
             if v is not None and v != "":
-                _split_annotation(v if isinstance(v, list) else [v], rec)
+                if type(v) is str:  # the common single label: what _split_annotation gives for [v]
+                    lab = v.strip()
+                    rec.labels = [lab] if lab else []
+                else:
+                    _split_annotation(v if isinstance(v, list) else [v], rec)
                 break
         for f in spans:
             if isinstance(d[f], list):

@@ -32,6 +32,22 @@ _NUM_RE = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _BOOL_STR = frozenset({"true", "false", "True", "False", "TRUE", "FALSE"})
 
 
+_TIME_CACHE: dict[str, datetime | None] = {}
+
+
+def parse_time_cached(v: Any) -> datetime | None:
+    """``parse_time`` memoised for strings (timestamps repeat across records); bounded."""
+    if type(v) is not str:
+        return parse_time(v)
+    try:
+        return _TIME_CACHE[v]
+    except KeyError:
+        t = parse_time(v)
+        if len(_TIME_CACHE) < 100_000:
+            _TIME_CACHE[v] = t
+        return t
+
+
 def parse_time(v: Any) -> datetime | None:
     """ISO 8601, 'YYYY-MM-DD HH:MM:SS', 'YYYY/MM/DD', a date, or epoch seconds/milliseconds; naive = UTC."""
     if isinstance(v, datetime):
@@ -98,6 +114,12 @@ def value_type(v: Any, lexical: bool = False) -> str:
 
 
 def type_matches(v: Any, declared: str, lexical: bool = False) -> bool:
+    if not lexical:  # exact-type fast paths (same answers as below)
+        vt = type(v)
+        if vt is str and declared == "string":
+            return True
+        if vt is int and declared in ("integer", "number"):
+            return True
     t = value_type(v, lexical)
     if declared == "number":
         return t in ("number", "integer")
@@ -109,6 +131,15 @@ def type_matches(v: Any, declared: str, lexical: bool = False) -> bool:
 
 
 def is_missing(v: Any) -> bool:
+    t = type(v)  # exact-type fast paths for JSON values first; subclasses take the general test
+    if t is str:
+        return not v.strip()
+    if v is None:
+        return True
+    if t is list or t is dict:
+        return not v
+    if t is int or t is float or t is bool:
+        return False
     return v is None or (isinstance(v, (str, list, dict)) and len(v) == 0) or (isinstance(v, str) and not v.strip())
 
 

@@ -24,6 +24,8 @@ from crowdset.security.pii import (
     sensitive_categories,
 )
 
+# values of these exact types add no nested field names (``_field_names`` only descends into dicts)
+_FLAT_TYPES = frozenset({str, int, float, bool, type(None), list})
 _SKIP = frozenset({*ID_FIELDS, "rid", "original_time", "last_modified_time", "version"})
 
 
@@ -99,8 +101,8 @@ class SecurityCheck:
         for r, items in zip(batch, per_record, strict=True):
             if r.error:
                 continue
-            if len(self.names_checked) < 10_000 and (
-                    not self.names_checked.issuperset(r.data) or any(isinstance(v, dict) for v in r.data.values())):
+            if len(self.names_checked) < 10_000 and (not self.names_checked.issuperset(r.data)
+                                                     or not _FLAT_TYPES.issuperset(map(type, r.data.values()))):
                 for name in _field_names(r.data):
                     if name not in self.names_checked:
                         self.names_checked.add(name)
