@@ -14,15 +14,16 @@ initial values ``uniform(1, 2.5)`` drawn with scipy and ``random_state=seed``, n
 ``n_iter`` x (M-step, E-step), keeping the restart with the best marginal log-likelihood. Variational
 M-step: ``exp(digamma(counts + prior)) / exp(digamma(sum(counts + prior)))``.
 
-Vectorisation: with ``a = (1 - theta_w) xi_w[l]`` and ``b = a + theta_w`` per given answer,
+Vectorisation: with ``A`` the sparse ``tasks x (workers * K)`` answer-count matrix (as in :mod:`.ds`),
+``a = (1 - theta_w) xi_w[l]`` and ``b = a + theta_w`` per (worker, label),
 
-* E-step: ``log m(t, c) = sum over t's answers of log a + sum over t's answers equal to c of log(b / a)
-  - log K`` -- two ``np.bincount``; posteriors ``P = softmax(log m)``, evidence ``logsumexp(log m)``;
-* expected counts: the answer was given knowingly with probability ``r = P(t, l) theta_w / b`` and by
-  spamming with ``1 - r``, so ``knowing[w] = bincount(worker, r)`` and
-  ``strategy[w, l] = n[w, l] - bincount(worker * K + l, r)``.
+* E-step: ``log m = A @ L - log K`` with ``L[(w, l), c] = log b if l == c else log a`` (one sparse-dense
+  product); posteriors ``P = softmax(log m)``, evidence ``sum logsumexp(log m)``;
+* expected counts: an answer ``l`` was given knowingly with probability ``P(t, l) theta_w / b`` and by
+  spamming otherwise, so ``knowing[w, l] = (A.T @ P)[(w, l), l] theta_w / b`` and
+  ``strategy[w, l] = n[w, l] - knowing[w, l]`` (a second sparse-dense product).
 
-Everything is O(labels given) per iteration in numpy; memory is the codes plus ``tasks x K`` and
+O(labels given x K) per iteration in compiled code; memory is the sparse matrix plus ``tasks x K`` and
 ``workers x K`` arrays (crowd-kit multiplies probabilities per task in pandas, K group-bys per E-step).
 
 Differences from crowd-kit, on purpose: crowd-kit passes the same ``random_state`` to every restart, so its
@@ -42,14 +43,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import scipy.stats as sps
 from scipy.special import digamma
 
 from .._encoding import Encoded, FloatArray, IntArray, encode
 from .base import AggregationResult, result_from_probas
-
-#: Labels processed per chunk (bounds the per-answer temporaries).
-CHUNK = 1 << 20
 
 
 @dataclass
@@ -84,43 +83,36 @@ def _variational_normalize(x: FloatArray, prior: FloatArray | float) -> FloatArr
 
 
 class _Problem:
+    """Answers as a sparse ``tasks x (workers * K)`` count matrix ``A`` (and its transpose), as in :mod:`.ds`."""
+
     def __init__(self, task: IntArray, worker: IntArray, lab: IntArray, n_tasks: int, n_workers: int, k: int):
-        idx = np.int32 if max(n_tasks, n_workers) * k < 2**31 else np.int64
-        self.task = task.astype(idx)
-        self.worker = worker.astype(idx)
-        self.cell = (task * k + lab).astype(idx)  # tasks x K
-        self.wcell = (worker * k + lab).astype(idx)  # workers x K
-        self.n, self.n_tasks, self.n_workers, self.k = len(task), n_tasks, n_workers, k
-        self.n_wl = np.bincount(self.wcell, minlength=n_workers * k).astype(np.float64)
+        cols = worker * k + lab
+        self.a = sp.csr_matrix((np.ones(len(task)), (task, cols)), shape=(n_tasks, n_workers * k))
+        self.a.sum_duplicates()
+        self.at = self.a.T.tocsr()
+        self.n_tasks, self.n_workers, self.k = n_tasks, n_workers, k
+        self.n_wl = np.asarray(self.a.sum(axis=0)).ravel()  # answers per (worker, label)
+        self.col_label = np.tile(np.arange(k), n_workers)  # label of each (worker, label) column
+        self.rows = np.arange(n_workers * k)
 
     def e_step(self, spamming: FloatArray, thetas: FloatArray) -> tuple[FloatArray, float, FloatArray, FloatArray]:
         """Posteriors, log evidence, knowing counts (workers x 2: spam, knows) and strategy counts (W x K)."""
         k = self.k
-        a = spamming[:, :1] * thetas  # W x K
-        knows = np.broadcast_to(spamming[:, 1:], a.shape)
+        a = spamming[:, :1] * thetas  # W x K: P(answer l by spamming)
+        b = a + spamming[:, 1:]  # P(answer l | T = l)
         log_a = np.log(a).ravel()
-        log_ratio = (np.log(a + knows) - np.log(a)).ravel()
-        base = np.zeros(self.n_tasks)
-        logm = np.zeros(self.n_tasks * k)
-        for s in range(0, self.n, CHUNK):
-            sl = slice(s, s + CHUNK)
-            wc = self.wcell[sl]
-            base += np.bincount(self.task[sl], weights=log_a[wc], minlength=self.n_tasks)
-            logm += np.bincount(self.cell[sl], weights=log_ratio[wc], minlength=len(logm))
-        probas = logm.reshape(self.n_tasks, k)
+        table = np.repeat(log_a[:, None], k, axis=1)  # (W*K) x K: log P(answer l | T = c)
+        table[self.rows, self.col_label] = np.log(b).ravel()
+        probas = np.asarray(self.a @ table)
         peak = probas.max(axis=1, keepdims=True)
         probas -= peak
         np.exp(probas, out=probas)
         norm = probas.sum(axis=1, keepdims=True)
         probas /= norm
-        log_evidence = float((np.log(norm[:, 0]) + peak[:, 0] + base).sum()) - self.n_tasks * np.log(k)
-        knows_share = (knows / (a + knows)).ravel()  # P(knows | answer l, T = l)
-        flat = probas.ravel()
-        knowing_wl = np.zeros(self.n_workers * k)
-        for s in range(0, self.n, CHUNK):
-            sl = slice(s, s + CHUNK)
-            wc = self.wcell[sl]
-            knowing_wl += np.bincount(wc, weights=flat[self.cell[sl]] * knows_share[wc], minlength=len(knowing_wl))
+        log_evidence = float((np.log(norm) + peak).sum()) - self.n_tasks * np.log(k)
+        # P(T = l) summed over each (worker, label) column's answers, times P(knows | answer l, T = l)
+        p_given = np.asarray(self.at @ probas)[self.rows, self.col_label]
+        knowing_wl = p_given * (spamming[:, 1:] / b).ravel()
         strategy = (self.n_wl - knowing_wl).reshape(self.n_workers, k)
         np.maximum(strategy, 0.0, out=strategy)
         knowing = knowing_wl.reshape(self.n_workers, k).sum(axis=1)
