@@ -221,6 +221,7 @@ def _reference_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cleanliness, "repetition_ratios", lambda texts: [repetition_ratio(t) for t in texts])
     monkeypatch.setattr(cleanliness, "normalise_texts", lambda texts: [normalise_text(t) for t in texts])
     monkeypatch.setattr(VectorisedNearDup, "signatures", VectorisedNearDup.signatures_reference)
+    monkeypatch.setattr(conformance, "_FAST_TYPE", {})
     monkeypatch.setattr(conformance, "is_missing", _is_missing_reference)
     monkeypatch.setattr(conformance, "type_matches", _type_matches_reference)
     monkeypatch.setattr(application, "parse_time_cached", parse_time)

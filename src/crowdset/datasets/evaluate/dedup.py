@@ -233,8 +233,10 @@ class VectorisedNearDup:
             return {}
         sig = np.concatenate(self._sigs)
         keys = np.concatenate(self._keys)
-        order = np.argsort(keys, kind="stable")
-        sig, keys = sig[order], keys[order]
+        self._sigs, self._keys = [sig], [keys]  # drop the per-batch copies (num_perm x 4 bytes a record)
+        if keys.size > 1 and not bool(np.all(keys[1:] > keys[:-1])):  # callers add keys in order: no copy
+            order = np.argsort(keys, kind="stable")
+            sig, keys = sig[order], keys[order]
         n = len(keys)
         pairs = []
         weights = _splitmix(np.arange(1, self.rows + 1, dtype=np.uint64))

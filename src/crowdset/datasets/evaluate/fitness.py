@@ -38,13 +38,13 @@ class FitnessCheck:
             if r.error or not r.texts or not r.labels or len(r.labels) != 1:
                 continue
             self.seen += 1
-            item = (r.text[:2000], r.labels[0])
+            # the item is built only when the reservoir keeps it (same draws, same sample)
             if len(self.sample) < self.cap:
-                self.sample.append(item)
+                self.sample.append((r.text[:2000], r.labels[0]))
             else:
                 j = self.rng.randrange(self.seen)
                 if j < self.cap:
-                    self.sample[j] = item
+                    self.sample[j] = (r.text[:2000], r.labels[0])
 
     def finish(self, ctx: Ctx) -> list[IndicatorResult]:
         if ctx.labelled_records == 0:

@@ -26,6 +26,7 @@ from crowdset.security.pii import (
 
 # values of these exact types add no nested field names (``_field_names`` only descends into dicts)
 _FLAT_TYPES = frozenset({str, int, float, bool, type(None), list})
+_NO_STRINGS = frozenset({int, float, bool, type(None)})  # ``_strings`` yields nothing for these
 _SKIP = frozenset({*ID_FIELDS, "rid", "original_time", "last_modified_time", "version"})
 
 
@@ -88,13 +89,15 @@ class SecurityCheck:
             items: list[tuple[str, str]] = []
             if not r.error:
                 for key, val in r.data.items():
-                    if key in _SKIP:
-                        continue
-                    if type(val) is str:
-                        items.append((key, val))
-                    else:
-                        items.extend((key, x) for x in _strings(val))
-                strings.extend(x for _, x in items)
+                    tv = type(val)
+                    if tv is str:
+                        if key not in _SKIP:
+                            items.append((key, val))
+                            strings.append(val)
+                    elif tv not in _NO_STRINGS and key not in _SKIP:
+                        for x in _strings(val):
+                            items.append((key, x))
+                            strings.append(x)
             per_record.append(items)
         pii_sus, blocked_sus = self._suspects(strings) if strings else (set(), set())
         idx = 0
