@@ -8,6 +8,7 @@ take explicit row or advisory locks instead.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,12 +57,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def json_text(value: object) -> str:
+    """JSON columns keep Chinese as UTF-8 (a third of the size of \\u escapes)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False},
+                               json_serializer=json_text)
         _configure_sqlite(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40, json_serializer=json_text)
     return engine
 
 

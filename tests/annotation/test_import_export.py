@@ -190,3 +190,25 @@ def test_labelstudio_round_trip_keeps_tasks_annotations_and_regions(world, tmp_p
                      for x in out[0]["annotations"][0]["result"])
     assert regions == [(0, 2, "PER"), (3, 5, "LOC")]
     assert len(out[0]["predictions"]) == 1
+
+
+def test_predictions_and_annotations_attach_to_their_own_tasks(world, tmp_path, monkeypatch):
+    from crowdset.annotation import importing
+    from crowdset.annotation.models import Annotation, Prediction
+
+    monkeypatch.setattr(importing, "BATCH", 3)  # several batches, ids computed per batch
+    pid = make_project(world)
+    labels = ["正面", "负面", "中性"]
+    tasks = [{"data": {"text": f"t{i}"}, "predictions": [{"model": "m", "score": 0.5, "result": choice(labels[i % 3])}],
+              "annotations": [{"result": choice(labels[(i + 1) % 3]), "annotator": "old-tool"}]} for i in range(8)]
+    add_tasks(pid, tasks, tmp_path)
+    with get_db().reading() as s:
+        rows = s.execute(select(Task.data, Prediction.result).join(Prediction, Prediction.task_id == Task.id)
+                         .where(Task.project_id == pid)).all()
+        anns = s.execute(select(Task.data, Annotation.result).join(Annotation, Annotation.task_id == Task.id)
+                         .where(Task.project_id == pid)).all()
+    assert len(rows) == 8 and len(anns) == 8
+    for data, result in rows:
+        assert result == choice(labels[int(data["text"][1:]) % 3])
+    for data, result in anns:
+        assert result == choice(labels[(int(data["text"][1:]) + 1) % 3])

@@ -1,16 +1,17 @@
 """Bulk import of tasks (JSONL, CSV, Label Studio JSON), all-or-nothing.
 
-Pass 1 streams the file and checks every row (shape, gold answers, predictions and annotations
-against the project's schema), collecting every error with its line. If anything is wrong nothing
-is written and the caller gets the full list. Pass 2 streams the file again and inserts in batches
-inside the caller's single transaction, so a crash half-way also leaves nothing behind. Memory
-stays bounded by the batch size whatever the file size."""
+The file is streamed once: every row is checked (shape, gold answers, predictions and annotations
+against the project's schema) and good rows are inserted in batches inside the caller's single
+transaction. Any bad row stops the inserting, every error is still collected with its line, and the
+caller's rollback leaves nothing behind — as it does after a crash half-way. Memory stays bounded
+by the batch size whatever the file size."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from crowdset.annotation.review import settle
 from crowdset.annotation.schema import LabelSchema
 from crowdset.annotation.validation import result_errors, schema_of
 from crowdset.auth.models import User
-from crowdset.db import utcnow
+from crowdset.db import json_text, utcnow
 from crowdset.errors import FieldError, Invalid, invalid
 from crowdset.formats import guess_format, read_tasks
 from crowdset.ledger.service import actor_of, append
@@ -57,11 +58,6 @@ def task_errors(schema: LabelSchema, task: dict[str, Any], line: int) -> list[Fi
     return errors
 
 
-def _rows(path: Path, fmt: str, schema: dict[str, Any]) -> Iterator[Any]:
-    with path.open("rb") as fh:
-        yield from read_tasks(fh, fmt, schema=schema)
-
-
 def resolve_format(path: Path, fmt: str | None) -> str:
     if fmt:
         if fmt not in FORMATS:
@@ -85,13 +81,20 @@ def file_sha256(path: Path) -> str:
 
 def import_file(s: Session, actor: User | None, project: Project, path: Path, fmt: str | None = None,
                 progress: ProgressFn | None = None) -> dict[str, Any]:
-    """Import every task of ``path`` into ``project`` or nothing; returns counts for the report."""
+    """Import every task of ``path`` into ``project`` or nothing; returns counts for the report.
+
+    One pass: rows are checked and inserted in batches inside the caller's transaction. At the first
+    bad row inserting stops (checking goes on, to list every error) and ``Invalid`` is raised at the
+    end, so the caller's rollback leaves nothing behind."""
     fmt = resolve_format(path, fmt)
     schema = schema_of(project)
     size = max(path.stat().st_size, 1)
     errors: list[FieldError] = []
     bad_rows = 0
     total = 0
+    import_id = uuid.uuid4().hex
+    counts = {"tasks": 0, "gold": 0, "predictions": 0, "annotations": 0}
+    batch: list[dict[str, Any]] = []
     with path.open("rb") as fh:
         for row in read_tasks(fh, fmt, schema=project.label_schema):
             total += 1
@@ -99,31 +102,51 @@ def import_file(s: Session, actor: User | None, project: Project, path: Path, fm
                 task_errors(schema, row.task, row.line)
             if found:
                 bad_rows += 1
+                batch.clear()
                 if len(errors) < MAX_REPORTED_ERRORS:
                     errors += found
-            if progress and total % 5000 == 0:
-                progress(50.0 * fh.tell() / size, f"checked {total} rows")
+            elif not errors:
+                batch.append(row.task)
+                if len(batch) >= BATCH:
+                    insert_tasks(s, project, batch, import_id, counts)
+                    batch.clear()
+            if progress and total % 10000 == 0:
+                progress(100.0 * fh.tell() / size, f"{total} rows read")
     if errors:
         more = "" if len(errors) < MAX_REPORTED_ERRORS else f" (first {MAX_REPORTED_ERRORS} errors listed)"
         raise Invalid(f"{bad_rows} of {total} rows are not valid; nothing was imported{more}",
                       errors[:MAX_REPORTED_ERRORS])
     if total == 0:
         raise invalid("file", "contains no tasks")
-    import_id = uuid.uuid4().hex
-    counts = {"tasks": 0, "gold": 0, "predictions": 0, "annotations": 0}
-    batch: list[dict[str, Any]] = []
-    for row in _rows(path, fmt, project.label_schema):
-        batch.append(row.task)
-        if len(batch) >= BATCH:
-            insert_tasks(s, project, batch, import_id, counts)
-            batch = []
-            if progress:
-                progress(50.0 + 50.0 * counts["tasks"] / total, f"stored {counts['tasks']} of {total} tasks")
     if batch:
         insert_tasks(s, project, batch, import_id, counts)
     append(s, "tasks.imported", f"project:{project.id}", actor_of(actor),
            {"import_id": import_id, "format": fmt, "file_sha256": file_sha256(path), **counts})
     return {"import_id": import_id, "format": fmt, **counts}
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json_text(value)
+
+
+_TASK_COLUMNS = ("project_id", "external_id", "data", "meta", "is_gold", "gold", "priority", "state", "n_taken",
+                 "n_done", "import_id", "created_at", "updated_at")
+
+
+def _insert_rows_sqlite(s: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """SQLite bulk path: one ``executemany`` with values already in their stored form (JSON text,
+    SQLAlchemy's datetime text), skipping per-row type processing. The ids are the consecutive
+    rowids ending at ``last_insert_rowid()``: this transaction holds the write lock, so nobody else
+    can insert in between."""
+    stamp = rows[0]["created_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    values = [(r["project_id"], r["external_id"], _json(r["data"]), _json(r["meta"]), int(r["is_gold"]),
+               _json(r["gold"]), r["priority"], r["state"], r["n_taken"], r["n_done"], r["import_id"], stamp, stamp)
+              for r in rows]
+    sql = f"INSERT INTO tasks ({', '.join(_TASK_COLUMNS)}) VALUES ({', '.join('?' * len(_TASK_COLUMNS))})"  # noqa: S608
+    conn = s.connection()
+    conn.exec_driver_sql(sql, values)
+    last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar()
+    return list(range(last - len(rows) + 1, last + 1))
 
 
 def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], import_id: str,
@@ -141,7 +164,10 @@ def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], impo
             "priority": int(t.get("priority") or 0), "state": "open", "n_taken": n_ann, "n_done": n_ann,
             "import_id": import_id, "created_at": now, "updated_at": now,
         })
-    ids = list(s.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows))
+    if s.get_bind().dialect.name == "sqlite":
+        ids = _insert_rows_sqlite(s, rows)
+    else:
+        ids = list(s.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows))
     preds: list[dict[str, Any]] = []
     anns: list[dict[str, Any]] = []
     complete: list[int] = []
