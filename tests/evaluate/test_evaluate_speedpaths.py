@@ -189,9 +189,11 @@ def test_security_batch_scan_covers_every_hit() -> None:
     ctx = Ctx(profile=profile, meta={"blocked_terms": ["患者姓名", "a\nb", "机密"]},
               media=MediaInspector(".", profile.media), now=NOW)
     check = SecurityCheck(ctx)
-    strings = crafted_texts(300, 6) + ["电话 13812345678", "机", "密", "患者姓名张三", "a", "b", "邮箱 a.b@example.com"]
+    strings = crafted_texts(300, 6) + ["电话 13812345678", "机", "密", "患者姓名张三", "a", "b", "邮箱 a.b@example.com",
+                                       "车牌京A12345", "京", "A12345", "沪AD12345 新", "fe80::1:2:3"]
     pii, blocked = check._suspects(strings)
     assert {i for i, s in enumerate(strings) if detect(s, check.kinds)} <= pii
+    assert detect("车牌京A12345")  # plates still pass the narrower candidate test
     assert blocked is None  # a blocked term with a newline: every string is scanned
     check.blocked_multiline = False
     _, blocked = check._suspects(strings)

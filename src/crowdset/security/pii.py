@@ -135,7 +135,8 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
     ("plate", _PLATE_RE, is_valid_plate),
 )
 KINDS: tuple[str, ...] = tuple(k for k, _, _ in _DETECTORS)
-_HAS_CANDIDATE = re.compile(rf"[0-9@:{PLATE_PROVINCES}]")
+# Every detector needs an ASCII digit, "@" or ":", except plates: a province character then a letter.
+_HAS_CANDIDATE = re.compile(rf"[0-9@:]|[{PLATE_PROVINCES}][A-HJ-NP-Z]")
 # A text without any of these characters holds no PII: callers scanning many texts can skip ``detect``.
 PII_CANDIDATE = _HAS_CANDIDATE
 

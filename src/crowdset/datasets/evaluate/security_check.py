@@ -84,12 +84,16 @@ class SecurityCheck:
 
     def update(self, batch: list[Rec], ctx: Ctx) -> None:
         per_record: list[list[tuple[str, str]]] = []
+        nested: list[bool] = []  # record has a value that could add nested field names
         strings: list[str] = []
         for r in batch:
             items: list[tuple[str, str]] = []
+            deep = False
             if not r.error:
                 for key, val in r.data.items():
                     tv = type(val)
+                    if tv not in _FLAT_TYPES:
+                        deep = True
                     if tv is str:
                         if key not in _SKIP:
                             items.append((key, val))
@@ -99,13 +103,13 @@ class SecurityCheck:
                             items.append((key, x))
                             strings.append(x)
             per_record.append(items)
+            nested.append(deep)
         pii_sus, blocked_sus = self._suspects(strings) if strings else (set(), set())
         idx = 0
-        for r, items in zip(batch, per_record, strict=True):
+        for r, items, deep in zip(batch, per_record, nested, strict=True):
             if r.error:
                 continue
-            if len(self.names_checked) < 10_000 and (not self.names_checked.issuperset(r.data)
-                                                     or not _FLAT_TYPES.issuperset(map(type, r.data.values()))):
+            if len(self.names_checked) < 10_000 and (deep or not self.names_checked.issuperset(r.data)):
                 for name in _field_names(r.data):
                     if name not in self.names_checked:
                         self.names_checked.add(name)
