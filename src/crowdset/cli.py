@@ -99,11 +99,11 @@ def serve(
 @app.command()
 def worker(workers: Annotated[int, typer.Option(help="worker threads")] = 2) -> None:
     """Run a job worker (use with CROWDSET_JOBS_URL=redis://... to scale out across machines)."""
-    from crowdset.jobs.queue import get_huey
+    from crowdset.jobs.queue import POLLING, get_huey
 
     _require_migrated()
     out.print(f"job worker with {workers} threads; Ctrl-C to stop")
-    get_huey().create_consumer(workers=workers, worker_type="thread").run()
+    get_huey().create_consumer(workers=workers, worker_type="thread", **POLLING).run()
 
 
 @app.command()

@@ -147,9 +147,15 @@ def enqueue(job_id: str) -> None:
     get_huey().crowdset_execute(job_id)  # type: ignore[attr-defined]
 
 
+# An idle SQLite queue is polled at most every half second (huey's default backs off to 10 s, which
+# a user waiting on an import would notice); Redis queues block on the list instead of polling.
+POLLING = {"initial_delay": 0.05, "backoff": 1.2, "max_delay": 0.5}
+
+
 def start_consumer(workers: int = 2) -> Consumer:
     """Start a consumer in background threads of this process (``crowdset serve``)."""
-    consumer = get_huey().create_consumer(workers=workers, worker_type="thread", check_worker_health=False)
+    consumer = get_huey().create_consumer(workers=workers, worker_type="thread", check_worker_health=False,
+                                          **POLLING)
     consumer.start()
     return consumer
 
