@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from collections import deque
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ import numpy as np
 
 _WS = re.compile(r"\s+")
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_WORKERS = max(1, min(2, os.cpu_count() or 1))  # MinHash threads (numpy kernels run without the GIL)
 _BLOCK_ELEMS = 1 << 19  # uint64 cells per MinHash block (4 MiB): stays in L2/L3 on small machines
 
 
@@ -205,18 +207,22 @@ class VectorisedNearDup:
         return sig
 
     def add_batch(self, keys: np.ndarray, texts: Sequence[str]) -> None:
-        """Queue a batch; its signatures are computed on a worker thread.
+        """Queue a batch; its signatures are computed on worker threads, in two halves.
 
-        numpy releases the GIL inside its kernels, so on a 2-core machine MinHash for batch n runs while
-        the main thread parses and checks batch n + 1. At most two batches wait, to bound memory.
+        numpy releases the GIL inside its kernels, so MinHash for batch n runs while the main thread parses
+        and checks batch n + 1, and the two halves use both cores of a 2-core machine when the main thread
+        waits. Results are collected in submission order; at most two batches wait, to bound memory.
         """
         if not len(texts):
             return
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minhash")
-        while len(self._pending) >= 2:
+            self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="minhash")
+        while len(self._pending) >= 2 * _WORKERS:
             self._sigs.append(self._pending.popleft().result())
-        self._pending.append(self._pool.submit(self.signatures, list(texts)))
+        texts = list(texts)
+        step = max(1, -(-len(texts) // _WORKERS))
+        for s in range(0, len(texts), step):
+            self._pending.append(self._pool.submit(self.signatures, texts[s : s + step]))
         self._keys.append(np.asarray(keys, dtype=np.int64))
 
     def _drain(self) -> None:
