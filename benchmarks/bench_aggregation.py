@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/bench_aggregation.py [--sizes 50000,500000,5000000] [--budget 1800]
-        [--slow-max-labels 500000] [--workers 50] [--classes 3]
+        [--slow-max-labels 500000] [--methods mv,ds,glad,mace] [--workers 50] [--classes 3]
 
 For every size the crowd (``size / 5`` tasks x 5 answers, ``--workers`` workers, ``--classes`` classes, 20%
 spammers) is generated once and saved; then every (implementation, method) pair runs in its own child
@@ -133,7 +133,7 @@ def run_size(n_labels: int, args: argparse.Namespace) -> list[dict[str, Any]]:
         np.savez(Path(tmp) / "crowd.npz", task=crowd.task, worker=crowd.worker, label=crowd.label, truth=crowd.truth)
         print(f"\n== {len(crowd.task):,} labels ({crowd.n_tasks:,} tasks x {per_task}, {args.workers} workers, "
               f"{args.classes} classes, 20% spammers)", flush=True)
-        for method in METHODS:
+        for method in args.methods.split(","):
             ours = _spawn("ours", method, tmp, args.budget)
             ck = None
             if method not in SLOW or n_labels <= args.slow_max_labels:
@@ -182,6 +182,7 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=1800.0, help="seconds before a child run is killed")
     ap.add_argument("--slow-max-labels", type=int, default=500_000,
                     help="largest size at which crowd-kit's GLAD and MACE run (larger: skipped (budget))")
+    ap.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset of mv,ds,glad,mace")
     ap.add_argument("--workers", type=int, default=50)
     ap.add_argument("--classes", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)

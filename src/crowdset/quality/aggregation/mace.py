@@ -14,16 +14,18 @@ initial values ``uniform(1, 2.5)`` drawn with scipy and ``random_state=seed``, n
 ``n_iter`` x (M-step, E-step), keeping the restart with the best marginal log-likelihood. Variational
 M-step: ``exp(digamma(counts + prior)) / exp(digamma(sum(counts + prior)))``.
 
-Vectorisation: with ``A`` the sparse ``tasks x (workers * K)`` answer-count matrix (as in :mod:`.ds`),
-``a = (1 - theta_w) xi_w[l]`` and ``b = a + theta_w`` per (worker, label),
+Vectorisation: with ``B`` the sparse ``(tasks * K) x (workers * K)`` matrix with a 1 at
+``(task * K + l, worker * K + l)`` per answer ``l``, and per (worker, label) ``a = (1 - theta_w) xi_w[l]``,
+``b = a + theta_w``,
 
-* E-step: ``log m = A @ L - log K`` with ``L[(w, l), c] = log b if l == c else log a`` (one sparse-dense
-  product); posteriors ``P = softmax(log m)``, evidence ``sum logsumexp(log m)``;
+* E-step: ``log m(t, c) = sum over t's answers of log a + (B @ log(b / a))[t * K + c] - log K`` (one sparse
+  matrix-vector product; the first sum does not depend on ``c``), posteriors ``P = softmax(log m)``,
+  evidence ``sum_t logsumexp(log m(t, .))``;
 * expected counts: an answer ``l`` was given knowingly with probability ``P(t, l) theta_w / b`` and by
-  spamming otherwise, so ``knowing[w, l] = (A.T @ P)[(w, l), l] theta_w / b`` and
-  ``strategy[w, l] = n[w, l] - knowing[w, l]`` (a second sparse-dense product).
+  spamming otherwise, so ``knowing[w, l] = (B.T @ vec(P))[w * K + l] theta_w / b`` and
+  ``strategy[w, l] = n[w, l] - knowing[w, l]`` (a second matrix-vector product).
 
-O(labels given x K) per iteration in compiled code; memory is the sparse matrix plus ``tasks x K`` and
+O(labels given) per iteration in compiled code plus O(tasks x K) for the softmax; memory is the sparse matrix plus ``tasks x K`` and
 ``workers x K`` arrays (crowd-kit multiplies probabilities per task in pandas, K group-bys per E-step).
 
 Differences from crowd-kit, on purpose: crowd-kit passes the same ``random_state`` to every restart, so its
@@ -82,18 +84,28 @@ def _variational_normalize(x: FloatArray, prior: FloatArray | float) -> FloatArr
     return np.exp(digamma(x) - digamma(x.sum(axis=1, keepdims=True)))
 
 
+def _row_reduce(op: np.ufunc, x: FloatArray) -> FloatArray:
+    """``op.reduce(x, axis=1)`` column by column: much faster for the narrow tasks x K arrays here."""
+    if x.shape[1] > 16:
+        return op.reduce(x, axis=1)
+    out = x[:, 0].copy()
+    for c in range(1, x.shape[1]):
+        op(out, x[:, c], out=out)
+    return out
+
+
 class _Problem:
-    """Answers as a sparse ``tasks x (workers * K)`` count matrix ``A`` (and its transpose), as in :mod:`.ds`."""
+    """Answers as a sparse 0/1-count matrix ``B``: row ``task * K + l``, column ``worker * K + l`` for an answer
+    ``l`` by ``worker`` on ``task`` (``B`` is block-diagonal by label), and its transpose."""
 
     def __init__(self, task: IntArray, worker: IntArray, lab: IntArray, n_tasks: int, n_workers: int, k: int):
-        cols = worker * k + lab
-        self.a = sp.csr_matrix((np.ones(len(task)), (task, cols)), shape=(n_tasks, n_workers * k))
-        self.a.sum_duplicates()
-        self.at = self.a.T.tocsr()
+        self.b = sp.csr_matrix(
+            (np.ones(len(task)), (task * k + lab, worker * k + lab)), shape=(n_tasks * k, n_workers * k)
+        )
+        self.b.sum_duplicates()
+        self.bt = self.b.T.tocsr()
         self.n_tasks, self.n_workers, self.k = n_tasks, n_workers, k
-        self.n_wl = np.asarray(self.a.sum(axis=0)).ravel()  # answers per (worker, label)
-        self.col_label = np.tile(np.arange(k), n_workers)  # label of each (worker, label) column
-        self.rows = np.arange(n_workers * k)
+        self.n_wl = np.asarray(self.b.sum(axis=0)).ravel()  # answers per (worker, label)
 
     def e_step(self, spamming: FloatArray, thetas: FloatArray) -> tuple[FloatArray, float, FloatArray, FloatArray]:
         """Posteriors, log evidence, knowing counts (workers x 2: spam, knows) and strategy counts (W x K)."""
@@ -101,18 +113,16 @@ class _Problem:
         a = spamming[:, :1] * thetas  # W x K: P(answer l by spamming)
         b = a + spamming[:, 1:]  # P(answer l | T = l)
         log_a = np.log(a).ravel()
-        table = np.repeat(log_a[:, None], k, axis=1)  # (W*K) x K: log P(answer l | T = c)
-        table[self.rows, self.col_label] = np.log(b).ravel()
-        probas = np.asarray(self.a @ table)
-        peak = probas.max(axis=1, keepdims=True)
-        probas -= peak
+        # log m(t, c) = sum_t log a + sum over t's answers equal to c of log(b / a) - log K
+        probas = (self.b @ (np.log(b).ravel() - log_a)).reshape(self.n_tasks, k)
+        peak = _row_reduce(np.maximum, probas)
+        probas -= peak[:, None]
         np.exp(probas, out=probas)
-        norm = probas.sum(axis=1, keepdims=True)
-        probas /= norm
-        log_evidence = float((np.log(norm) + peak).sum()) - self.n_tasks * np.log(k)
-        # P(T = l) summed over each (worker, label) column's answers, times P(knows | answer l, T = l)
-        p_given = np.asarray(self.at @ probas)[self.rows, self.col_label]
-        knowing_wl = p_given * (spamming[:, 1:] / b).ravel()
+        norm = _row_reduce(np.add, probas)
+        probas /= norm[:, None]
+        log_evidence = float(np.log(norm).sum() + peak.sum() + (self.n_wl * log_a).sum()) - self.n_tasks * np.log(k)
+        # knowing[w, l] = sum over w's answers l of P(T = l) * P(knows | answer l, T = l)
+        knowing_wl = (self.bt @ probas.ravel()) * (spamming[:, 1:] / b).ravel()
         strategy = (self.n_wl - knowing_wl).reshape(self.n_workers, k)
         np.maximum(strategy, 0.0, out=strategy)
         knowing = knowing_wl.reshape(self.n_workers, k).sum(axis=1)
