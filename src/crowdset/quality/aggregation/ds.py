@@ -1,4 +1,4 @@
-"""Dawid-Skene and one-coin Dawid-Skene, EM on a sparse task x (worker, label) incidence matrix.
+"""Dawid-Skene and one-coin Dawid-Skene, EM over integer-coded answers with weighted bincounts.
 
 A. P. Dawid and A. M. Skene, "Maximum Likelihood Estimation of Observer Error-Rates Using the EM Algorithm",
 JRSS Series C 28(1), 1979, 20-28. https://doi.org/10.2307/2346806
@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from .._encoding import Encoded, FloatArray, IntArray, encode
 from .base import AggregationResult, result_from_probas
@@ -46,17 +45,12 @@ class DawidSkeneFit:
     n_iter: int
 
 
-def _incidence(task: IntArray, worker: IntArray, label: IntArray, n_tasks: int, n_workers: int, n_labels: int):
-    cols = worker * n_labels + label
-    a = sp.csr_matrix(
-        (np.ones(len(task), dtype=np.float64), (task, cols)), shape=(n_tasks, n_workers * n_labels)
-    )
-    a.sum_duplicates()
-    return a, a.T.tocsr()
-
-
-def _m_step_full(at: sp.csr_matrix, probas: FloatArray, n_workers: int, n_labels: int) -> FloatArray:
-    err = np.asarray(at @ probas).reshape(n_workers, n_labels, n_labels)
+def _m_step_full(task: IntArray, cols: IntArray, probas: FloatArray, n_workers: int, n_labels: int) -> FloatArray:
+    """``errors[w, l, c]`` ∝ the posterior mass of true class c on the tasks where w answered l."""
+    err = np.empty((n_workers * n_labels, n_labels))
+    for c in range(n_labels):
+        err[:, c] = np.bincount(cols, weights=probas[:, c][task], minlength=n_workers * n_labels)
+    err = err.reshape(n_workers, n_labels, n_labels)
     np.maximum(err, EPS, out=err)
     err /= err.sum(axis=1, keepdims=True)
     return err
@@ -77,17 +71,24 @@ def _m_step_one_coin(
     return err, skills
 
 
-def _e_step(a: sp.csr_matrix, errors: FloatArray, priors: FloatArray) -> tuple[FloatArray, float]:
+def _e_step(task: IntArray, cols: IntArray, errors: FloatArray, priors: FloatArray, n_tasks: int
+            ) -> tuple[FloatArray, float]:
+    """Posteriors, computed class by class: ``log P(task, c) = log prior[c] + sum of log errors`` over the
+    task's answers, as one weighted ``bincount`` per class (contiguous, no sparse kernel)."""
     n_workers, n_labels, _ = errors.shape
     log_err = np.log(errors).reshape(n_workers * n_labels, n_labels)
-    loglik = np.asarray(a @ log_err) + np.log(np.maximum(priors, EPS))
-    peak = loglik.max(axis=1, keepdims=True)
+    log_prior = np.log(np.maximum(priors, EPS))
+    loglik = np.empty((n_labels, n_tasks))  # class-major: reductions over classes run along tasks
+    for c in range(n_labels):
+        loglik[c] = np.bincount(task, weights=log_err[cols, c], minlength=n_tasks)
+        loglik[c] += log_prior[c]
+    peak = loglik.max(axis=0)
     loglik -= peak
     np.exp(loglik, out=loglik)
-    norm = loglik.sum(axis=1, keepdims=True)
+    norm = loglik.sum(axis=0)
     loglik /= norm
     total = float((np.log(norm) + peak).sum())
-    return loglik, total
+    return np.ascontiguousarray(loglik.T), total
 
 
 def dawid_skene_codes(
@@ -108,7 +109,7 @@ def dawid_skene_codes(
     n = len(task)
     if n == 0:
         return DawidSkeneFit(np.zeros((n_tasks, n_labels)), np.zeros(n_labels), np.zeros((0, 0, 0)), None, [], 0)
-    a, at = _incidence(task, worker, label, n_tasks, n_workers, n_labels)
+    cols = worker.astype(np.int64) * n_labels + label
     gold_mask = gold_codes >= 0 if gold_codes is not None else None
 
     def pin(p: FloatArray) -> FloatArray:
@@ -126,14 +127,14 @@ def dawid_skene_codes(
         if one_coin:
             e, s = _m_step_one_coin(task, worker, label, p, n_workers, n_labels)
             return pri, e, s
-        return pri, _m_step_full(at, p, n_workers, n_labels), None
+        return pri, _m_step_full(task, cols, p, n_workers, n_labels), None
 
     priors, errors, skills = m_step(probas)
     history: list[float] = []
     prev = -np.inf
     it = 0
     for it in range(1, n_iter + 1):  # noqa: B007
-        probas, ll = _e_step(a, errors, priors)
+        probas, ll = _e_step(task, cols, errors, priors, n_tasks)
         probas = pin(probas)
         priors, errors, skills = m_step(probas)
         ll /= n
