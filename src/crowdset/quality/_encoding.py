@@ -36,9 +36,6 @@ def factorize(values: Any, *, sort: bool = False) -> tuple[IntArray, NDArray[Any
     arr = values.to_numpy() if isinstance(values, pd.Series | pd.Index) else np.asarray(values)
     if arr.ndim != 1:
         arr = arr.ravel()
-    if arr.dtype.kind in "iub" and sort:
-        uniques, codes = np.unique(arr, return_inverse=True)
-        return codes.astype(np.int64, copy=False), uniques
     try:
         codes, uniques = pd.factorize(arr, sort=sort)
     except TypeError:  # mixed, unorderable types
