@@ -76,6 +76,9 @@ export function transcriptionWidget({ control, changed, readOnly }) {
   return {
     el,
     get: () => (area.value.trim() || control.required !== false ? { text: area.value } : null),
+    // Shorter than min_length after stripping (code points, as the server counts): "still to do" in
+    // the page rather than a schema error from the server.
+    complete: () => Array.from(area.value.trim()).length >= (control.min_length ?? 0),
     set: (v) => { area.value = v?.text ?? ""; },
   };
 }

@@ -114,6 +114,10 @@ export function regionsWidget({ control, data, changed, readOnly }, kind) {
   let regions = [];
   let pendingValue = null;
   let selected = null;
+  // A label pick relabels the selected region only when the annotator chose that region (a click on
+  // it or in the list); a region just drawn is selected too (Delete removes it), but picking the
+  // label for the next one must not relabel it.
+  let chosen = false;
   let label = labels[0];
   let drawing = null; // polygon in progress: [[x, y], ...]
   const stage = imageStage(data?.[control.to], {
@@ -129,7 +133,7 @@ export function regionsWidget({ control, data, changed, readOnly }, kind) {
 
   function pick(l) {
     label = l;
-    if (selected) { const r = regions.find((x) => x.id === selected); if (r) { r.label = l; changed(); } }
+    if (selected && chosen) { const r = regions.find((x) => x.id === selected); if (r && r.label !== l) { r.label = l; changed(); } }
     for (const b of picker.children) b.setAttribute("aria-checked", String(b.dataset.label === label));
     paint();
   }
@@ -156,12 +160,17 @@ export function regionsWidget({ control, data, changed, readOnly }, kind) {
       layer.append(svg("circle", { cx: drawing[0][0], cy: drawing[0][1], r: 5 * stroke(), class: "closer", fill: "#fff", stroke: "#000", "stroke-width": stroke() }));
     }
     list.replaceChildren(...regions.map((r, i) => h("li", { "data-id": r.id, class: r.id === selected ? "focus" : null, style: { "--mark": labelColor(labels, r.label) } },
-      h("button.linkish", { type: "button", onclick: () => { selected = r.id; paint(); } }, `${i + 1}. ${r.label}`),
+      h("button.linkish", { type: "button", onclick: () => { select(r.id); } }, `${i + 1}. ${r.label}`),
       h("small", {}, ` ${describe(r)} `),
       readOnly ? null : h("button.del", { type: "button", "aria-label": t("Delete region %(n)s", { n: i + 1 }), onclick: () => remove(r.id) }, "×"))));
   }
   const describe = (r) => (kind === "bbox" ? `${round(r.x, 0)},${round(r.y, 0)} ${round(r.width, 0)}×${round(r.height, 0)}`
     : kind === "polygon" ? t("%(n)s points", { n: r.points.length }) : `${round(r.x, 0)},${round(r.y, 0)}`);
+  function select(id) {
+    selected = id;
+    chosen = true;
+    paint();
+  }
   function remove(id) {
     regions = regions.filter((r) => r.id !== id);
     if (selected === id) selected = null;
@@ -173,6 +182,7 @@ export function regionsWidget({ control, data, changed, readOnly }, kind) {
       const r = { id: newId("p"), points: drawing.map(([x, y]) => [round(x), round(y)]), label };
       regions.push(r);
       selected = r.id;
+      chosen = false;
       changed();
     }
     drawing = null;
@@ -187,15 +197,16 @@ export function regionsWidget({ control, data, changed, readOnly }, kind) {
       const handle = e.target.dataset?.handle;
       if (kind === "polygon") {
         if (drawing?.length >= 3 && e.target.classList.contains("closer")) return closePolygon();
-        if (!drawing && id) { selected = id; return paint(); }
+        if (!drawing && id) return select(id);
         drawing = [...(drawing || []), [x, y]];
         return paint();
       }
       if (kind === "keypoints") {
-        if (id) { selected = id; return paint(); }
+        if (id) return select(id);
         const r = { id: newId("k"), x: round(x), y: round(y), label };
         regions.push(r);
         selected = r.id;
+        chosen = false;
         paint();
         return changed();
       }
@@ -206,7 +217,7 @@ export function regionsWidget({ control, data, changed, readOnly }, kind) {
       const origin = target ? { ...target } : null;
       let box = null;
       if (!target) { box = { id: newId("b"), x, y, width: 0, height: 0, label, rotation: 0 }; }
-      else selected = target.id;
+      else { selected = target.id; chosen = true; }
       const onMove = (ev) => {
         const [mx, my] = stage.toImage(ev);
         if (box) {
@@ -227,7 +238,7 @@ export function regionsWidget({ control, data, changed, readOnly }, kind) {
         window.removeEventListener("pointerup", onUp);
         if (box) {
           if (box.width < 3 || box.height < 3) regions = regions.filter((r) => r !== box);
-          else selected = box.id;
+          else { selected = box.id; chosen = false; }
         }
         for (const r of regions) for (const k of ["x", "y", "width", "height"]) r[k] = round(r[k]);
         paint();
