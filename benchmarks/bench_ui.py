@@ -10,7 +10,11 @@ then a script in the page notes ``performance.now()``, clicks Submit, and checks
 frame until the next task is on screen (ours: the editor shows another lease; Label Studio: the page
 text carries another marker); the next frame after that ends the measurement. Same method, same
 machine, same run for both. Label Studio comes from its own virtual environment (see
-``benchmarks/peers/``), started on 127.0.0.1 with a temporary data directory and stopped by its pid.
+``benchmarks/peers/``), started on 127.0.0.1 with a temporary data directory and stopped by its pid;
+the browser logs in through its login page and works the project's labelling stream
+(``/projects/{id}/data?labeling=1``), picking the choice with its hotkey as in ours. Each side's
+``stored`` is the number of annotations the server kept (should be tasks - 1). The first start of
+Label Studio runs its migrations; ``LABEL_STUDIO_START_S`` bounds the wait (default 600 s).
 Not a test: figures depend on the machine and its load.
 """
 
@@ -41,6 +45,8 @@ OPTIONS = ["正面", "负面", "中性"]
 LS_CONFIG = ('<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text" choice="single">'
              + "".join(f'<Choice value="{o}"/>' for o in OPTIONS) + "</Choices></View>")
 PASSWORD = "bench-password-123"
+PEER_USER = "u@example.com"
+PEER_START_S = float(os.environ.get("LABEL_STUDIO_START_S", "600"))
 
 # Polls on animation frames until `done()` holds, then waits one more frame (the task is painted).
 MEASURE = """async ([clickSel, doneSrc]) => {
@@ -77,11 +83,13 @@ def texts(n: int) -> list[str]:
 class Proc:
     """A server subprocess in its own session, stopped by its pid (process group) only."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], health: str, log: Path) -> None:
+    client: httpx.Client | None = None  # the peer's API client (token auth), set by start_peer
+
+    def __init__(self, argv: list[str], env: dict[str, str], health: str, log: Path, wait_s: float = 180) -> None:
         with log.open("ab") as fh:
             self.p = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT,
                                       start_new_session=True)
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
             if self.p.poll() is not None:
                 raise RuntimeError(f"{argv[0]} exited with {self.p.returncode}; see {log}")
@@ -90,7 +98,7 @@ class Proc:
                     return
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"{health} did not answer within 180 s")
+        raise RuntimeError(f"{health} did not answer within {wait_s:.0f} s")
 
     def stop(self) -> None:
         if self.p.poll() is None:
@@ -140,14 +148,34 @@ def start_peer(work: Path, n: int) -> tuple[Proc, str, int]:
     env.update(LABEL_STUDIO_COLLECT_ANALYTICS="false", LABEL_STUDIO_LATEST_VERSION_CHECK="false",
                LABEL_STUDIO_BASE_DATA_DIR=str(work / "ls-data"), PYTHONUNBUFFERED="1")
     argv = [str(PEER_BIN), "start", "--no-browser", "--internal-host", HOST, "--port", str(port),
-            "--username", "u@example.com", "--password", PASSWORD, "--user-token", token,
+            "--username", PEER_USER, "--password", PASSWORD, "--user-token", token,
             "--enable-legacy-api-token", "--log-level", "WARNING"]
     base = f"http://{HOST}:{port}"
-    proc = Proc(argv, env, f"{base}/health", work / "ls.log")
+    # A fresh data directory means Django migrations first: minutes on a loaded machine.
+    proc = Proc(argv, env, f"{base}/health", work / "ls.log", wait_s=PEER_START_S)
     c = httpx.Client(base_url=base, headers={"Authorization": f"Token {token}"}, timeout=60)
     pid = c.post("/api/projects", json={"title": "UI bench", "label_config": LS_CONFIG}).raise_for_status().json()["id"]
     c.post(f"/api/projects/{pid}/import", json=[{"text": t} for t in texts(n)]).raise_for_status()
+    proc.client = c
     return proc, base, pid
+
+
+def peer_annotated(proc: Proc, pid: int) -> int:
+    """How many tasks Label Studio stored an annotation for (the submits really went through)."""
+    assert proc.client is not None
+    j = proc.client.get(f"/api/projects/{pid}").raise_for_status().json()
+    return int(j.get("num_tasks_with_annotations", j.get("total_annotations_number")) or 0)
+
+
+def ours_stored(pid: int) -> int:
+    from sqlalchemy import func, select
+
+    from crowdset.annotation.models import Annotation
+    from crowdset.db import get_db
+
+    with get_db().reading() as s:
+        return int(s.scalar(select(func.count(Annotation.id)).where(Annotation.project_id == pid,
+                                                                      Annotation.status == "submitted")) or 0)
 
 
 def measure_ours(browser: Any, base: str, pid: int, n: int) -> list[float]:
@@ -171,25 +199,29 @@ def measure_ours(browser: Any, base: str, pid: int, n: int) -> list[float]:
 
 
 def measure_peer(browser: Any, base: str, pid: int, n: int) -> list[float]:
+    """Label Studio 1.23: its login page, then the project's labelling stream (the "Label All Tasks"
+    view). The choice is picked with its hotkey (1-3, as in ours) and checked before Submit."""
     ctx = browser.new_context(base_url=base, locale="en-US", viewport={"width": 1366, "height": 860})
     page = ctx.new_page()
     page.set_default_timeout(60_000)
     page.goto("/user/login/")
-    page.fill("input[name=email]", "u@example.com")
+    page.fill("input[name=email]", PEER_USER)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/user/login" not in url)
     page.goto(f"/projects/{pid}/data?labeling=1")
     marker = "const m = document.body.textContent.match(/⟦(\\d+)⟧/); return m ? m[1] : null;"
     page.wait_for_function(f"() => {{ {marker} }}")
-    page.wait_for_selector("button[aria-label='submit'], button:has-text('Submit')")
+    submit = "button[aria-label='Submit current annotation']"
+    page.wait_for_selector(submit)
     out = []
     for i in range(n - 1):
         current = page.evaluate(f"() => {{ {marker} }}")
-        page.get_by_text(OPTIONS[i % 3], exact=True).first.click()
+        page.wait_for_selector(f"{submit}:not([disabled])")
+        page.keyboard.press(str(i % 3 + 1))
+        page.wait_for_function("() => document.querySelectorAll('input[type=radio]:checked, input[type=checkbox]:checked').length > 0")
         done = f"{marker.replace('return m ? m[1] : null;', '')} return m && m[1] !== {current!r};"
-        sel = "button[aria-label='submit']" if page.locator("button[aria-label='submit']").count() else "button.lsf-button_look_primary"
-        out.append(page.evaluate(MEASURE, [sel, done]))
+        out.append(page.evaluate(MEASURE, [submit, done]))
     ctx.close()
     return out
 
@@ -214,15 +246,20 @@ def main() -> int:
         ours, base, pid = start_ours(work / "ours" if (work / "ours").mkdir() is None else work, args.tasks)
         try:
             results.append(summary("crowdset", measure_ours(browser, base, pid, args.tasks)))
+            results[-1]["stored"] = ours_stored(pid)
         finally:
             ours.stop()
         print(json.dumps(results[-1], ensure_ascii=False), flush=True)
         if not args.no_peer and PEER_BIN.exists():
             (work / "peer").mkdir()
             try:
+                t0 = time.monotonic()
                 peer, pbase, ppid = start_peer(work / "peer", args.tasks)
+                started_s = round(time.monotonic() - t0, 1)
                 try:
                     results.append(summary("label-studio", measure_peer(browser, pbase, ppid, args.tasks)))
+                    results[-1]["stored"] = peer_annotated(peer, ppid)
+                    results[-1]["start_s"] = started_s
                 finally:
                     peer.stop()
                 print(json.dumps(results[-1], ensure_ascii=False), flush=True)
@@ -231,6 +268,10 @@ def main() -> int:
                 with contextlib.suppress(OSError):
                     print((work / "peer" / "ls.log").read_text()[-2000:], flush=True)
         browser.close()
+    if len(results) == 2:
+        ours_r, peer_r = results
+        print(f"label-studio / crowdset: p50 {peer_r['p50_ms'] / ours_r['p50_ms']:.1f}x, "
+              f"p95 {peer_r['p95_ms'] / ours_r['p95_ms']:.1f}x", flush=True)
     print(json.dumps(results, ensure_ascii=False))
     return 0
 
