@@ -337,6 +337,8 @@ export function alignmentWidget({ control, data, changed, readOnly }) {
     el,
     get() {
       const [nw, nh] = stage.size();
+      // Image not loaded (yet, or at all): keep the links given, as the region widgets do.
+      if (!nw && pendingValue) return { ...clone(pendingValue), score: score.get() };
       const v = { score: score.get(), links: clone(links) };
       if (nw) Object.assign(v, { image_width: nw, image_height: nh });
       else if (links.length) v.unit = "percent"; // cannot happen from drawing; keeps imported values valid
