@@ -9,15 +9,13 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from crowdset import __version__
-from crowdset.auth import service as auth
 from crowdset.db import get_db
-from crowdset.http import csrf, problems
-from crowdset.http.deps import SESSION_COOKIE
+from crowdset.http import problems
+from crowdset.http.context import RequestContextMiddleware
 from crowdset.http.limits import BodyLimitMiddleware
 from crowdset.logs import configure_logging
 from crowdset.settings import get_settings
 from crowdset.web.guards import PageDenied
-from crowdset.web.i18n import pick_locale
 
 STATIC = Path(__file__).parent / "web" / "static"
 UPLOAD_SUFFIXES = ("/imports", "/blobs", "/files", "/versions")
@@ -65,36 +63,6 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Crowdset", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
     problems.install(app)
 
-    @app.middleware("http")
-    async def page_context(request: Request, call_next) -> Response:  # noqa: ANN001
-        """Language and signed-in user for pages; mint the CSRF cookie when a page needed one."""
-        path = request.url.path
-        if not path.startswith(("/api/", "/static/")):
-            user = None
-            raw = request.cookies.get(SESSION_COOKIE)
-            if raw:
-                with get_db().reading() as s:
-                    user = auth.session_user(s, raw)
-            request.state.user = user
-            request.state.locale = pick_locale(
-                request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
-                getattr(user, "locale", None), request.headers.get("accept-language"), settings.default_locale,
-            )
-        response = await call_next(request)
-        minted = getattr(request.state, "new_csrf_cookie", None)
-        if minted:
-            response.set_cookie(csrf.COOKIE, minted, httponly=True, samesite="strict", path="/",
-                                secure=request.url.scheme == "https")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not path.startswith("/api/"):
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-                "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
-            )
-        return response
 
     @app.exception_handler(PageDenied)
     async def _page_denied(_req: Request, exc: PageDenied) -> Response:
@@ -110,5 +78,6 @@ def create_app() -> FastAPI:
     def limit_for(path: str) -> int | None:
         return settings.max_upload_bytes if path.rstrip("/").endswith(UPLOAD_SUFFIXES) else None
 
+    app.add_middleware(RequestContextMiddleware, lang_cookie=LANG_COOKIE, default_locale=settings.default_locale)
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limit_for=limit_for)
     return app

@@ -1,0 +1,70 @@
+"""Per-request context as plain ASGI middleware (no BaseHTTPMiddleware task group per request):
+security headers on every response; for pages also the signed-in user, the language and the CSRF
+cookie a page minted."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from crowdset.auth import service as auth
+from crowdset.db import get_db
+from crowdset.http import csrf
+from crowdset.http.deps import SESSION_COOKIE
+from crowdset.web.i18n import pick_locale
+
+CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+       "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, lang_cookie: str, default_locale: str) -> None:
+        self.app = app
+        self.lang_cookie = lang_cookie
+        self.default_locale = default_locale
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        is_api = path.startswith("/api/")
+        is_page = not is_api and not path.startswith("/static/")
+        state = scope.setdefault("state", {})
+        if is_page:
+            request = Request(scope)
+            user = None
+            raw = request.cookies.get(SESSION_COOKIE)
+            if raw:
+                with get_db().reading() as s:
+                    user = auth.session_user(s, raw)
+            state["user"] = user
+            state["locale"] = pick_locale(
+                request.query_params.get("lang"), request.cookies.get(self.lang_cookie),
+                getattr(user, "locale", None), request.headers.get("accept-language"), self.default_locale,
+            )
+        secure = scope.get("scheme") == "https"
+
+        async def send_with_context(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                minted = state.get("new_csrf_cookie")
+                if minted:
+                    cookie: SimpleCookie = SimpleCookie()
+                    cookie[csrf.COOKIE] = minted
+                    morsel = cookie[csrf.COOKIE]
+                    morsel["httponly"], morsel["samesite"], morsel["path"] = True, "strict", "/"
+                    if secure:
+                        morsel["secure"] = True
+                    headers.append("set-cookie", morsel.OutputString())
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if not is_api:
+                    headers.setdefault("X-Frame-Options", "DENY")
+                    headers.setdefault("Content-Security-Policy", CSP)
+            await send(message)
+
+        await self.app(scope, receive, send_with_context)
