@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from crowdset.errors import CrowdsetError
+from crowdset.cli_support import err, user_errors
 
 app = typer.Typer(help="Crowdset: crowd annotation, quality control and high-quality datasets.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -24,17 +22,6 @@ app.add_typer(token_app, name="token")
 app.add_typer(ledger_app, name="ledger")
 
 out = Console()
-err = Console(stderr=True)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn domain errors into a readable message and exit code 1 (never a traceback)."""
-    try:
-        yield
-    except CrowdsetError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
-        raise typer.Exit(1) from None
 
 
 def _settings():  # noqa: ANN202

@@ -8,23 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from crowdset.cli_support import err, error_exit, progress_bar
 from crowdset.errors import CrowdsetError, FieldError, Invalid
 
 project_app = typer.Typer(help="Annotation projects.", no_args_is_help=True)
-err = Console(stderr=True)
-
-
-def _fail(exc: CrowdsetError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc.detail}", highlight=False)
-    for e in exc.errors[:200]:
-        where = f"line {e.row}: " if e.row is not None else ""
-        err.print(f"  {where}{e.field}: {e.message}", highlight=False, markup=False)
-    if len(exc.errors) > 200:
-        err.print(f"  ... and {len(exc.errors) - 200} more")
-    return typer.Exit(1)
 
 
 def _read_schema(schema: Path | None, ls_config: Path | None) -> dict:
@@ -79,7 +67,7 @@ def create(
                 agreement_threshold=agreement_threshold, lease_seconds=lease_seconds)
             project_id = project.id
     except CrowdsetError as exc:
-        raise _fail(exc) from None
+        raise error_exit(exc) from None
     typer.echo(project_id)
 
 
@@ -98,7 +86,7 @@ def add_member_cmd(
         with get_db().transaction() as s:
             add_member(s, None, get_project(s, None, project), find_user(s, user), role)
     except CrowdsetError as exc:
-        raise _fail(exc) from None
+        raise error_exit(exc) from None
     typer.echo(f"{user} is now {role} in project {project}")
 
 
@@ -114,7 +102,7 @@ def quality_cmd(
     from crowdset.db import get_db
 
     try:
-        with _bar() as bar:
+        with progress_bar() as bar:
             task = bar.add_task("quality", total=100)
             with get_db().transaction() as s:
                 run = run_quality(s, None, get_project(s, None, project), method, control,
@@ -122,17 +110,12 @@ def quality_cmd(
                 summary = {name: a["summary"] for name, a in run.agreement.items()}
                 counts = (run.id, run.n_tasks, run.n_finalised, len(run.label_issues))
     except CrowdsetError as exc:
-        raise _fail(exc) from None
+        raise error_exit(exc) from None
     typer.echo(f"quality run {counts[0]}: {counts[1]} tasks aggregated with {method}, {counts[2]} final results "
                f"written, {counts[3]} likely label errors sent to review")
     for name, summ in summary.items():
         typer.echo(f"  {name}: percent agreement {summ.get('percent_agreement')}, "
                    f"Fleiss kappa {summ.get('fleiss_kappa')}, Krippendorff alpha {summ.get('krippendorff_alpha')}")
-
-
-def _bar() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
-                    console=err, transient=True)
 
 
 def import_cmd(
@@ -146,13 +129,13 @@ def import_cmd(
     from crowdset.db import get_db
 
     try:
-        with _bar() as bar:
+        with progress_bar() as bar:
             task = bar.add_task("importing", total=100)
             with get_db().transaction() as s:
                 report = import_file(s, None, get_project(s, None, project), file, format,
                                      lambda pct, msg: bar.update(task, completed=pct, description=msg))
     except CrowdsetError as exc:
-        raise _fail(exc) from None
+        raise error_exit(exc) from None
     typer.echo(f"imported {report['tasks']} tasks ({report['gold']} gold, {report['predictions']} predictions, "
                f"{report['annotations']} annotations) from {report['format']}; import id {report['import_id']}")
 
@@ -182,6 +165,6 @@ def export_cmd(
                     report = write_export(s, proj, format, out, flt)
                 tmp.replace(output)
     except CrowdsetError as exc:
-        raise _fail(exc) from None
+        raise error_exit(exc) from None
     if output is not None:
         err.print(f"wrote {output}: {report}", highlight=False)

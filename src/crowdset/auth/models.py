@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdset.db import Base, UTCDateTime, utcnow
@@ -101,4 +101,3 @@ class LoginAttempt(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-__all__ = ["ORG_KINDS", "ROLES", "Org", "User", "UserRole", "ApiToken", "WebSession", "LoginAttempt", "UniqueConstraint"]

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crowdset.auth.models import Org
-from crowdset.datasets.evaluate.render import _md_cell as cell
+from crowdset.datasets.evaluate.render import md_cell as cell
 from crowdset.datasets.evaluations import latest_report
 from crowdset.datasets.models import SECURITY_LEVEL_ZH, Dataset, DatasetVersion
 from crowdset.datasets.rating import VALIDITY_MONTHS

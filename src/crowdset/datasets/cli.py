@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,19 +11,11 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from crowdset.annotation.cli import _bar, _fail
+from crowdset.cli_support import progress_bar, user_errors
 from crowdset.datasets import tc609  # noqa: F401  (`crowdset export --format tc609`)
 from crowdset.errors import CrowdsetError, FieldError, Invalid
 
 app = typer.Typer(help="Dataset catalogue: versions, evaluations, ratings, re-review, cards.", no_args_is_help=True)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except CrowdsetError as exc:
-        raise _fail(exc) from None
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -66,7 +56,7 @@ def create(
     from crowdset.datasets.catalogue import EDITABLE, create_dataset
     from crowdset.db import get_db
 
-    with _errors():
+    with user_errors():
         meta = _read_metadata(metadata)
         fields = {k: meta.pop(k) for k in list(meta) if k in EDITABLE and k != "extra"}
         extra = {**meta.pop("extra", {}), **meta}
@@ -93,7 +83,7 @@ def list_cmd(
     from crowdset.datasets.catalogue import list_datasets
     from crowdset.db import get_db
 
-    with _errors(), get_db().reading() as s:
+    with user_errors(), get_db().reading() as s:
         org_id = find_org(s, org).id if org else None
         after = 0
         while rows := list_datasets(s, None, after, 500, q, domain, kind, None, tier, grade, None, org_id):
@@ -114,7 +104,7 @@ def upload(
     from crowdset.datasets.versions import add_version
     from crowdset.db import get_db
 
-    with _errors(), get_db().transaction() as s, file.open("rb") as fh:
+    with user_errors(), get_db().transaction() as s, file.open("rb") as fh:
         v = add_version(s, None, get_dataset(s, None, dataset), fh, file.name, format, version)
         line = f"version {v.version}: {v.record_count} records, sha256 {v.content_hash}"
     typer.echo(line)
@@ -132,7 +122,7 @@ def publish_project(
     from crowdset.datasets.versions import add_from_project
     from crowdset.db import get_db
 
-    with _errors(), get_db().transaction() as s:
+    with user_errors(), get_db().transaction() as s:
         v = add_from_project(s, None, get_dataset(s, None, dataset), project, format, version)
         line = f"version {v.version} from project {project}: {v.record_count} records, sha256 {v.content_hash}"
     typer.echo(line)
@@ -152,7 +142,7 @@ def evaluate(
     from crowdset.db import get_db
     from crowdset.errors import NotFound
 
-    with _errors():
+    with user_errors():
         with get_db().transaction() as s:
             ds = get_dataset(s, None, dataset)
             v = get_version(s, ds, version) if version else newest_version(s, ds.id)
@@ -160,7 +150,7 @@ def evaluate(
                 raise NotFound(f"dataset {dataset} has no version yet")
             ev_id = request_evaluation(s, None, ds, v, profile).id
         try:
-            with _bar() as bar:
+            with progress_bar() as bar:
                 task = bar.add_task("evaluating", total=100)
                 result = run_evaluation(ev_id, lambda pct, msg: bar.update(task, completed=pct, description=msg))
         except CrowdsetError:
@@ -177,13 +167,13 @@ def rereview_cmd(
     """Re-evaluate every dataset whose rating validity has passed; demote or suspend as needed."""
     from crowdset.datasets.rereview import rereview
 
-    with _errors():
+    with user_errors():
         try:
             when = datetime.fromisoformat(now) if now else None
         except ValueError:
             raise Invalid("--now must be an ISO date-time, e.g. 2027-01-01T00:00:00+00:00",
                           [FieldError("now", "not ISO 8601")]) from None
-        with _bar() as bar:
+        with progress_bar() as bar:
             task = bar.add_task("re-reviewing", total=100)
             summary = rereview(when, None, lambda i, n, msg: bar.update(task, completed=100 * i / max(n, 1),
                                                                        description=msg))
@@ -205,7 +195,7 @@ def card_cmd(
     from crowdset.datasets.catalogue import get_dataset
     from crowdset.db import get_db
 
-    with _errors(), get_db().reading() as s:
+    with user_errors(), get_db().reading() as s:
         text = render_card(gather(s, get_dataset(s, None, dataset)), lang)
     _write(text, output)
 
@@ -223,7 +213,7 @@ def croissant_cmd(
     from crowdset.datasets.versions import iter_records
     from crowdset.db import get_db
 
-    with _errors(), get_db().reading() as s:
+    with user_errors(), get_db().reading() as s:
         facts = gather(s, get_dataset(s, None, dataset))
         doc = build(facts, iter_records(facts.newest) if facts.newest else iter(()), base_url)
     _write(json.dumps(doc, ensure_ascii=False, indent=2), output)

@@ -19,7 +19,7 @@ def to_json(report: dict[str, Any]) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2)
 
 
-def _md_cell(v: Any) -> str:
+def md_cell(v: Any) -> str:
     """Dataset text inside a Markdown table: no pipes, newlines or HTML."""
     s = "—" if v is None else str(v)
     return (s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
@@ -32,13 +32,13 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# Dataset evaluation — grade {report['grade']}",
         "",
-        f"- Dataset: `{_md_cell(ds.get('path'))}` ({_md_cell(ds.get('format'))}), {report.get('records', 0)} records",
-        f"- Profile: {_md_cell(prof.get('name'))}",
+        f"- Dataset: `{md_cell(ds.get('path'))}` ({md_cell(ds.get('format'))}), {report.get('records', 0)} records",
+        f"- Profile: {md_cell(prof.get('name'))}",
         f"- Generated: {report.get('generated_at', '')}",
     ]
     if report.get("grade_cap_reasons"):
         lines.append(f"- Rating capped at C (uncapped {report.get('grade_uncapped')}): "
-                     + "; ".join(_md_cell(r) for r in report["grade_cap_reasons"]))
+                     + "; ".join(md_cell(r) for r in report["grade_cap_reasons"]))
     lines += ["", "## Dimensions", "", "| dimension | score |", "|---|---:|"]
     for d in DIMENSIONS:
         s = report["dimensions"].get(d)
@@ -47,22 +47,22 @@ def to_markdown(report: dict[str, Any]) -> str:
     for code, ind in report["indicators"].items():
         x = ind["x"]
         xs = "n/a" if x is None else f"{x:.2f}"
-        lines.append(f"| {code} | {_md_cell(ind['name'])} | {xs} | {_md_cell(ind['a'])} | {_md_cell(ind['b'])} | "
-                     f"{_md_cell(ind.get('not_applicable_reason') or ind['method'])} |")
+        lines.append(f"| {code} | {md_cell(ind['name'])} | {xs} | {md_cell(ind['a'])} | {md_cell(ind['b'])} | "
+                     f"{md_cell(ind.get('not_applicable_reason') or ind['method'])} |")
     lines += ["", "## Evidence", ""]
     any_ev = False
     for code, ind in report["indicators"].items():
         if ind["evidence"]:
             any_ev = True
-            lines.append(f"### {code} {_md_cell(ind['name'])}")
+            lines.append(f"### {code} {md_cell(ind['name'])}")
             lines.append("")
-            lines += [f"- `{_md_cell(e['id'])}`: {_md_cell(e['reason'])}" for e in ind["evidence"]]
+            lines += [f"- `{md_cell(e['id'])}`: {md_cell(e['reason'])}" for e in ind["evidence"]]
             lines.append("")
     if not any_ev:
         lines.append("No failing items.")
     if report.get("label_distribution"):
         lines += ["", "## Label distribution", "", "| label | count |", "|---|---:|"]
-        lines += [f"| {_md_cell(k)} | {v} |" for k, v in report["label_distribution"].items()]
+        lines += [f"| {md_cell(k)} | {v} |" for k, v in report["label_distribution"].items()]
     return "\n".join(lines) + "\n"
 
 
