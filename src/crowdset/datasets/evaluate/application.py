@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from crowdset.datasets.evaluate.context import Ctx
+from crowdset.datasets.evaluate.flat import FlatBatch
 from crowdset.datasets.evaluate.records import Rec
 from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, not_applicable, ratio
 from crowdset.datasets.evaluate.schema import parse_time_cached
@@ -79,13 +80,41 @@ class TimelinessCheck:
                 self.ev.add(r.id, "no last_modified_time")
                 continue
             self.with_field += 1
-            t = parse_time_cached(raw)
-            if t is None:
-                self.ev.add(r.id, f"last_modified_time {str(raw)[:30]!r} is not a date-time")
-            elif t < self.oldest:
-                self.ev.add(r.id, f"last modified {t.date()} before the {ctx.profile.freshness_days}-day window")
-            elif t > self.future:
-                self.ev.add(r.id, f"last modified {t.date()} lies in the future")
+            why = self._stale(raw, ctx)
+            if why:
+                self.ev.add(r.id, why)
+            else:
+                self.a += 1
+
+    def _stale(self, raw: Any, ctx: Ctx) -> str | None:
+        """Why a last-modified value fails (not a time, too old, in the future), or None when fresh."""
+        t = parse_time_cached(raw)
+        if t is None:
+            return f"last_modified_time {str(raw)[:30]!r} is not a date-time"
+        if t < self.oldest:
+            return f"last modified {t.date()} before the {ctx.profile.freshness_days}-day window"
+        if t > self.future:
+            return f"last modified {t.date()} lies in the future"
+        return None
+
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
+        raws: list[Any] = [None] * len(fb.ds)
+        for f in reversed([f for f in self.fields if f in fb.keys]):
+            raws = [v if not (v is None or v == "") else p for v, p in zip(fb.col(f), raws, strict=True)]
+        self.b += len(fb.ds)
+        memo: dict[tuple[type, Any], str | None] = {}  # timestamps repeat: judge each distinct value once
+        for j, raw in enumerate(raws):
+            if raw is None:
+                self.ev.add(fb.ids[fb.raw_pos(j)], "no last_modified_time")
+                continue
+            self.with_field += 1
+            key = (type(raw), raw)
+            if key in memo:
+                why = memo[key]
+            else:
+                why = memo[key] = self._stale(raw, ctx)
+            if why:
+                self.ev.add(fb.ids[fb.raw_pos(j)], why)
             else:
                 self.a += 1
 
@@ -159,6 +188,11 @@ class AccuracyCheck:
             if post is not None and not isinstance(post, bool) and 0 <= post <= 1:
                 self.p_sum += float(post)
                 self.p_n += 1
+
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
+        if self.gold or not fb.keys.isdisjoint(_ACCURACY_FIELDS):
+            self.update(fb.recs(), ctx)
+        # else: no gold answers, votes or posteriors in this batch, nothing to count
 
     def finish(self, ctx: Ctx) -> list[IndicatorResult]:
         if self.g_n:

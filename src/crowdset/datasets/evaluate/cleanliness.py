@@ -15,6 +15,7 @@ import numpy as np
 
 from crowdset.datasets.evaluate.context import Ctx
 from crowdset.datasets.evaluate.dedup import content_digest, make_near_dup, normalise_texts
+from crowdset.datasets.evaluate.flat import FlatBatch
 from crowdset.datasets.evaluate.records import Rec
 from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, ratio
 from crowdset.datasets.evaluate.textcheck import (
@@ -62,16 +63,9 @@ class CleanlinessCheck:
             return "unreadable record", r.error
         if not r.texts and not r.media:
             return "empty record", "record has neither text nor media"
-        for t in r.texts:
-            why = garbled_reason(t) if suspect else None
-            if why:
-                return "garbled text", why
-            if len(t) >= REPETITION_MIN_CHARS:
-                rr = reps[id(t)] if reps is not None and id(t) in reps else repetition_ratio(t)
-                self.rep_sum += rr
-                self.rep_n += 1
-                if rr > REPETITION_LIMIT:
-                    return "repetitive text", f"{rr:.0%} of character 3-grams repeat (degenerate text)"
+        dirt = self._dirty_texts(r.texts, suspect, reps)
+        if dirt:
+            return dirt
         m = ctx.profile.media
         for mt, ref in r.media:
             info = ctx.media.inspect(mt, ref)
@@ -109,8 +103,44 @@ class CleanlinessCheck:
                                                    f"{m.get('max_duration_s')}] s"
         return None
 
+    def _dirty_texts(self, texts: list[str], suspect: bool,
+                     reps: dict[int, float] | None) -> tuple[str, str] | None:
+        for t in texts:
+            why = garbled_reason(t) if suspect else None
+            if why:
+                return "garbled text", why
+            if len(t) >= REPETITION_MIN_CHARS:
+                rr = reps[id(t)] if reps is not None and id(t) in reps else repetition_ratio(t)
+                self.rep_sum += rr
+                self.rep_n += 1
+                if rr > REPETITION_LIMIT:
+                    return "repetitive text", f"{rr:.0%} of character 3-grams repeat (degenerate text)"
+        return None
+
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
+        """``update`` for a flat batch (no media): the same batch scans, then the same per-record order."""
+        flat: list[str] = []
+        owners: list[int] = []
+        for j, ts in enumerate(fb.texts):
+            if ts:
+                flat.extend(ts)
+                owners.extend([j] * len(ts))
+        suspects = {owners[k] for k in garbled_suspects(flat)}
+        long = [t for t in flat if len(t) >= REPETITION_MIN_CHARS]
+        reps = dict(zip(map(id, long), repetition_ratios(long), strict=True))
+        empty = ("empty record", "record has neither text nor media")
+        dirts_d = [self._dirty_texts(ts, j in suspects, reps) if ts else empty for j, ts in enumerate(fb.texts)]
+        if fb.pos is None:
+            dirts, texts = dirts_d, fb.text
+        else:
+            dirts = [("unreadable record", r.error or "") for r in fb.raw]
+            texts = [""] * fb.n
+            for j, i in enumerate(fb.pos):
+                dirts[i] = dirts_d[j]
+                texts[i] = fb.text[j]
+        self._consume(fb.ids, texts, None, dirts, ctx)
+
     def update(self, batch: list[Rec], ctx: Ctx) -> None:
-        keys, texts = [], []
         owners: list[int] = []
         flat: list[str] = []
         for i, r in enumerate(batch):
@@ -121,31 +151,42 @@ class CleanlinessCheck:
         long = [t for t in flat if len(t) >= REPETITION_MIN_CHARS]
         reps = dict(zip(map(id, long), repetition_ratios(long), strict=True))
         dirts = [self._dirty(r, ctx, i in suspects, reps) for i, r in enumerate(batch)]
-        norms = iter(normalise_texts([r.text for r, dirt in zip(batch, dirts, strict=True) if not dirt]))
-        for r, dirt in zip(batch, dirts, strict=True):
+        self._consume([r.id for r in batch], [r.text for r in batch], [r.media for r in batch], dirts, ctx)
+
+    def _consume(self, ids: list[str], full_texts: list[str], media: list[list[tuple[str, str]]] | None,
+                 dirts: list[tuple[str, str] | None], ctx: Ctx) -> None:
+        """Count dirt, then exact duplicates (digest of normalised text + media bytes) in record order, and
+        queue the clean first-seen texts for the near-duplicate index."""
+        keys: list[int] = []
+        texts: list[str] = []
+        norms = iter(normalise_texts([t for t, dirt in zip(full_texts, dirts, strict=True) if not dirt]))
+        for i, dirt in enumerate(dirts):
             self.n += 1
             if dirt:
                 self.dirty += 1
                 self.dirty_reasons[dirt[0]] += 1
-                self.ev.add(r.id, f"dirty ({dirt[0]}): {dirt[1]}")
+                self.ev.add(ids[i], f"dirty ({dirt[0]}): {dirt[1]}")
                 continue
             norm = next(norms)
-            parts = [norm]
-            for mt, ref in r.media:
-                info = ctx.media.inspect(mt, ref)
-                parts.append(info.digest.hex() if info.digest else ref)
-            dg = content_digest("\x00".join(parts))
+            if media and media[i]:
+                parts = [norm]
+                for mt, ref in media[i]:
+                    info = ctx.media.inspect(mt, ref)
+                    parts.append(info.digest.hex() if info.digest else ref)
+                dg = content_digest("\x00".join(parts))
+            else:
+                dg = content_digest(norm)
             if dg in self.seen:
                 self.exact += 1
-                self.ev.add(r.id, f"exact duplicate of {self.first_id.get(dg, 'an earlier record')}")
+                self.ev.add(ids[i], f"exact duplicate of {self.first_id.get(dg, 'an earlier record')}")
                 continue
             self.seen.add(dg)
             if len(self.first_id) < 100_000:
-                self.first_id[dg] = r.id
+                self.first_id[dg] = ids[i]
             if len(norm) >= self.k:
                 keys.append(len(self.ids))
                 texts.append(norm)
-                self.ids.append(r.id)
+                self.ids.append(ids[i])
         self.near.add_batch(np.asarray(keys, dtype=np.int64), texts)
 
     def finish(self, ctx: Ctx) -> list[IndicatorResult]:

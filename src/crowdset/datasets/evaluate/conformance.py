@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from crowdset.datasets.evaluate.context import Ctx
+from crowdset.datasets.evaluate.flat import FlatBatch, missing_mask
 from crowdset.datasets.evaluate.records import ID_FIELDS, Rec
 from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, not_applicable, ratio
 from crowdset.datasets.evaluate.schema import (
@@ -68,6 +69,16 @@ class FormatCheck:
                 self.ev.add(r.id, "; ".join(problems[:3]))
             else:
                 self.a += 1
+
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
+        if _schema_fields(ctx):
+            self.update(fb.recs(), ctx)
+            return
+        # flat records reference no files and no schema is declared: every readable record passes
+        self.b += fb.n
+        self.a += len(fb.ds)
+        for i in fb.errs:
+            self.ev.add(fb.ids[i], fb.raw[i].error or "")
 
     def finish(self, ctx: Ctx) -> list[IndicatorResult]:
         method = {
@@ -134,6 +145,22 @@ class AnnotationCheck:
                 size = (info.width, info.height) if info and info.ok and info.width else None
                 for bx in r.boxes:
                     self._one(r, *self._boxcheck(bx, size, allowed))
+
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
+        allowed = set(ctx.target_labels) if ctx.target_labels else None
+        if allowed is None:
+            k = len(fb.lab) - fb.lab.count(None)
+            self.a += k
+            self.b += k
+            return
+        for j, lab in enumerate(fb.lab):
+            if lab is None:
+                continue
+            self.b += 1
+            if lab in allowed:
+                self.a += 1
+            else:
+                self.ev.add(fb.ids[fb.raw_pos(j)], f"label {lab!r} not in the label set")
 
     def _one(self, r: Rec, ok: bool, reason: str) -> None:
         self.b += 1
@@ -226,6 +253,24 @@ class CompletenessCheck:
             else:
                 self.a += 1
 
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
+        if self.required is None:
+            self.update(fb.recs(), ctx)
+            return
+        masks = [missing_mask(fb.col(f)) for f in self.required]
+        masks.append([not t for t in fb.texts])
+        fails = [j for j, z in enumerate(zip(*masks, strict=True)) if any(z)]
+        self.b += fb.n
+        self.a += len(fb.ds) - len(fails)
+        for i, j in fb.in_order(fails):
+            if j is None:
+                self.ev.add(fb.ids[i], "record unreadable")
+                continue
+            missing = [f for f, mk in zip(self.required, masks, strict=False) if mk[j]]
+            if masks[-1][j]:
+                missing.append("(content: no text or media)")
+            self.ev.add(fb.ids[i], "missing: " + ", ".join(missing[:6]))
+
     def finish(self, ctx: Ctx) -> list[IndicatorResult]:
         m = f"records with every required field non-null ÷ records; required = {self.how}"
         return [ratio("0204", self.a, self.b, m, self.ev, "no records", required_fields=self.required or [])]
@@ -247,20 +292,44 @@ class ProvenanceCheck:
                 self.ev.add(r.id, "record unreadable")
                 continue
             d = r.data
-            src = d.get("source") if not is_missing(d.get("source")) else meta.get("source")
-            details = d.get("source_details") if not is_missing(d.get("source_details")) else meta.get("source_details")
-            gen = d.get("generated_data_indicator", meta.get("generated_data_indicator"))
-            problems = []
-            if not isinstance(src, str) or not src.strip():
-                problems.append("no source")
-            elif src.strip() == INTERNET_SOURCE and not is_http_url(details):
-                problems.append("source 互联网 without a valid http(s) source_details URL")
-            if isinstance(gen, bool) or (gen not in (0, 1) and not (ctx.lexical and gen in ("0", "1"))):
-                problems.append("generated_data_indicator not declared as 0 or 1")
+            problems = self._problems(d.get("source"), d.get("source_details"),
+                                      d.get("generated_data_indicator", meta.get("generated_data_indicator")), ctx)
             if problems:
                 self.ev.add(r.id, "; ".join(problems))
             else:
                 self.a += 1
+
+    @staticmethod
+    def _problems(src: Any, details: Any, gen: Any, ctx: Ctx) -> list[str]:
+        meta = ctx.meta
+        src = src if not is_missing(src) else meta.get("source")
+        details = details if not is_missing(details) else meta.get("source_details")
+        problems = []
+        if not isinstance(src, str) or not src.strip():
+            problems.append("no source")
+        elif src.strip() == INTERNET_SOURCE and not is_http_url(details):
+            problems.append("source 互联网 without a valid http(s) source_details URL")
+        if isinstance(gen, bool) or (gen not in (0, 1) and not (ctx.lexical and gen in ("0", "1"))):
+            problems.append("generated_data_indicator not declared as 0 or 1")
+        return problems
+
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
+        # few distinct (source, source_details, indicator) combinations: judge each once, keyed with the
+        # value types (1, 1.0 and True are equal keys but not the same verdict)
+        gens = fb.col_or("generated_data_indicator", ctx.meta.get("generated_data_indicator"))
+        srcs, dets = fb.col("source"), fb.col("source_details")
+        memo: dict[tuple[Any, ...], list[str]] = {}
+        verdicts = []
+        for key in zip(map(type, srcs), srcs, map(type, dets), dets, map(type, gens), gens, strict=True):
+            p = memo.get(key)
+            if p is None:
+                p = memo[key] = self._problems(key[1], key[3], key[5], ctx)
+            verdicts.append(p)
+        fails = [j for j, p in enumerate(verdicts) if p]
+        self.b += fb.n
+        self.a += len(fb.ds) - len(fails)
+        for i, j in fb.in_order(fails):
+            self.ev.add(fb.ids[i], "record unreadable" if j is None else "; ".join(verdicts[j]))
 
     def finish(self, ctx: Ctx) -> list[IndicatorResult]:
         m = "records with a valid source (+ http(s) source_details when 互联网) and generated_data_indicator 0/1 " \
@@ -313,6 +382,11 @@ class CrossModalCheck:
                     self.a += 1
             else:
                 self.a += 1
+
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
+        if self.paired is False:
+            return
+        self.update(fb.recs(), ctx)
 
     def finish(self, ctx: Ctx) -> list[IndicatorResult]:
         m = "pairs (image–caption, audio–transcript, video–text) passing presence, readability, placeholder " \
@@ -394,6 +468,41 @@ class TypeCheck:
                     bad.append(f"{k}: expected {t}, got {value_type(v, ctx.lexical)}")
             if bad:
                 self.ev.add(r.id, "; ".join(bad[:3]))
+
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
+        if self.types is None:
+            self.update(fb.recs(), ctx)
+            return
+        bad: dict[int, list[str]] = {}
+        for k, t in self.types.items():
+            col = fb.col(k)
+            sure = None if ctx.lexical else _FAST_TYPE.get(t)
+            ts = set(map(type, col))
+            if sure is not None and sure is not str and ts <= {sure, type(None)}:
+                n_ok = len(col) - col.count(None)  # all the sure type, or absent (missing: not counted)
+                self.a += n_ok
+                self.b += n_ok
+                continue
+            if sure is str and ts <= {str, type(None)}:
+                n_ok = sum(1 for v in col if v is not None and v.strip())  # blank strings are missing
+                self.a += n_ok
+                self.b += n_ok
+                continue
+            for j, v in enumerate(col):  # the per-record rule of ``update``
+                tv = type(v)
+                if tv is sure and (tv is not str or v.strip()):
+                    self.a += 1
+                    self.b += 1
+                    continue
+                if is_missing(v):
+                    continue
+                self.b += 1
+                if type_matches(v, t, ctx.lexical):
+                    self.a += 1
+                else:
+                    bad.setdefault(j, []).append(f"{k}: expected {t}, got {value_type(v, ctx.lexical)}")
+        for j in sorted(bad):
+            self.ev.add(fb.ids[fb.raw_pos(j)], "; ".join(bad[j][:3]))
 
     def finish(self, ctx: Ctx) -> list[IndicatorResult]:
         m = f"non-null values whose type matches the field's type ÷ values; types {self.how}"

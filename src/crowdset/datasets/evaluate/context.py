@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from crowdset.datasets.evaluate.media import MediaInspector
 from crowdset.datasets.evaluate.profiles import Profile
 from crowdset.datasets.evaluate.records import Rec
 from crowdset.datasets.evaluate.result import IndicatorResult
+
+if TYPE_CHECKING:
+    from crowdset.datasets.evaluate.flat import FlatBatch
 
 MAX_DISTINCT_LABELS = 10_000
 
@@ -48,8 +51,26 @@ class Ctx:
             for mt, _ in r.media:
                 self.modalities[mt] += 1
 
+    def count_labels_flat(self, fb: FlatBatch) -> None:
+        """``count_labels`` for a flat batch: at most one label per record, no media."""
+        labs = [s for s in fb.lab if s is not None]
+        self.labelled_records += len(labs)
+        self.single_label_records += len(labs)
+        new = Counter(labs)
+        if len(self.label_counts.keys() | new.keys()) <= MAX_DISTINCT_LABELS:
+            self.label_counts.update(new)
+        else:
+            for lab in labs:
+                if lab in self.label_counts or len(self.label_counts) < MAX_DISTINCT_LABELS:
+                    self.label_counts[lab] += 1
+        with_text = sum(1 for t in fb.texts if t)
+        if with_text:
+            self.modalities["text"] += with_text
+
 
 class Check(Protocol):
     def update(self, batch: list[Rec], ctx: Ctx) -> None: ...
+
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None: ...
 
     def finish(self, ctx: Ctx) -> list[IndicatorResult]: ...

@@ -6,6 +6,7 @@ Missing documentation is a real deficit, so an absent sidecar scores 0 rather th
 from __future__ import annotations
 
 from crowdset.datasets.evaluate.context import Ctx
+from crowdset.datasets.evaluate.flat import FlatBatch
 from crowdset.datasets.evaluate.metadata import DOC_FIELDS, GENERATED_FIELDS, doc_value
 from crowdset.datasets.evaluate.records import Rec
 from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, ratio
@@ -14,6 +15,9 @@ from crowdset.datasets.evaluate.schema import is_missing
 
 class DocumentationCheck:
     def update(self, batch: list[Rec], ctx: Ctx) -> None:
+        return None
+
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
         return None
 
     def finish(self, ctx: Ctx) -> list[IndicatorResult]:

@@ -24,6 +24,7 @@ from crowdset.datasets.evaluate.conformance import (
 from crowdset.datasets.evaluate.context import Check, Ctx
 from crowdset.datasets.evaluate.documentation import DocumentationCheck
 from crowdset.datasets.evaluate.fitness import FitnessCheck
+from crowdset.datasets.evaluate.flat import FlatBatch
 from crowdset.datasets.evaluate.media import MediaInspector
 from crowdset.datasets.evaluate.metadata import MetadataError, load_metadata, target_labels
 from crowdset.datasets.evaluate.profiles import Profile, load_profile
@@ -109,6 +110,15 @@ def _run(batches: Iterable[list[RawRecord]], prof: Profile, meta: dict[str, Any]
     tc609 = False
     norm = Normaliser(field_map)
     for raw in batches:
+        # after the first batch (which fixes the inferred fields, types and samples), a batch of flat
+        # records goes through the checks column by column; anything else record by record
+        fb = None if ctx.first_batch or field_map or tc609 or len(samples) < 3 else FlatBatch.build(raw, norm)
+        if fb is not None:
+            ctx.records += fb.n
+            ctx.count_labels_flat(fb)
+            for c in checks:
+                c.update_flat(fb, ctx)
+            continue
         batch: list[Rec] = [norm(r) for r in raw]
         if ctx.first_batch:
             ctx.labelled = bool(ctx.target_labels) or any(r.labels is not None for r in batch)

@@ -15,6 +15,7 @@ from collections import Counter
 import numpy as np
 
 from crowdset.datasets.evaluate.context import Ctx
+from crowdset.datasets.evaluate.flat import FlatBatch
 from crowdset.datasets.evaluate.records import Rec
 from crowdset.datasets.evaluate.result import IndicatorResult, not_applicable
 
@@ -45,6 +46,18 @@ class FitnessCheck:
                 j = self.rng.randrange(self.seen)
                 if j < self.cap:
                     self.sample[j] = (r.text[:2000], r.labels[0])
+
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
+        for j, lab in enumerate(fb.lab):  # a flat record carries at most one label
+            if lab is None or not fb.texts[j]:
+                continue
+            self.seen += 1
+            if len(self.sample) < self.cap:
+                self.sample.append((fb.text[j][:2000], lab))
+            else:
+                k = self.rng.randrange(self.seen)
+                if k < self.cap:
+                    self.sample[k] = (fb.text[j][:2000], lab)
 
     def finish(self, ctx: Ctx) -> list[IndicatorResult]:
         if ctx.labelled_records == 0:

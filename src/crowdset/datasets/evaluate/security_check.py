@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from crowdset.datasets.evaluate.context import Ctx
+from crowdset.datasets.evaluate.flat import FlatBatch
 from crowdset.datasets.evaluate.records import ID_FIELDS, Rec
 from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, ratio
 from crowdset.security.pii import (
@@ -136,6 +137,62 @@ class SecurityCheck:
                 ctx.sensitive_pii[c] += 1
             if reasons:
                 self.ev.add(r.id, "; ".join(reasons))
+            else:
+                self.a += 1
+
+    def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
+        """``update`` for flat records: each string column scanned once; only the records holding a PII
+        candidate or a blocked term are scanned value by value (in field order, as ``update`` does)."""
+        if len(self.names_checked) < 10_000 and not self.names_checked.issuperset(fb.keys):
+            for d in fb.ds:  # flat values add no nested names
+                if len(self.names_checked) < 10_000 and not self.names_checked.issuperset(d):
+                    for name in d:
+                        if name not in self.names_checked:
+                            self.names_checked.add(name)
+                            cats = sensitive_categories(name.rsplit(".", 1)[-1])
+                            if cats:
+                                ctx.sensitive_fields[name] = cats
+        suspects: set[int] = set()
+        for k in fb.keys:
+            if k in _SKIP:
+                continue
+            col = fb.col(k)
+            strs = [v for v in col if type(v) is str]
+            if not strs:
+                continue
+            if len(strs) != len(col):
+                strs = [v if type(v) is str else "" for v in col]
+            joined = "\n".join(strs)
+            hits = [m.start() for m in PII_CANDIDATE.finditer(joined)]
+            if self.blocked is not None:
+                if self.blocked_multiline:
+                    suspects.update(j for j, v in enumerate(col) if type(v) is str)
+                else:
+                    hits.extend(m.start() for m in self.blocked.finditer(joined))
+            if hits:
+                starts = list(itertools.accumulate((len(t) + 1 for t in strs[:-1]), initial=0))
+                suspects.update(bisect.bisect_right(starts, h) - 1 for h in hits)
+        self.b += len(fb.ds)
+        self.a += len(fb.ds) - len(suspects)
+        for j in sorted(suspects):
+            items = [(key, val) for key, val in fb.ds[j].items() if type(val) is str and key not in _SKIP]
+            reasons: list[str] = []
+            cats_here: set[str] = set()
+            for key, s in items:
+                for h in detect(s, self.kinds):
+                    ctx.pii_kinds[h.kind] += 1
+                    cats_here.update(hit_categories(h, ctx.now.date()))
+                    if len(reasons) < 3:
+                        reasons.append(f"{h.kind} {mask_value(h.kind, h.value)} in {key}")
+                if self.blocked is not None:
+                    for m in self.blocked.finditer(s):
+                        self.term_hits[m.group()] += 1
+                        if len(reasons) < 3:
+                            reasons.append(f"blocked term {m.group()!r} in {key}")
+            for c in cats_here:
+                ctx.sensitive_pii[c] += 1
+            if reasons:
+                self.ev.add(fb.ids[fb.raw_pos(j)], "; ".join(reasons))
             else:
                 self.a += 1
 
