@@ -172,7 +172,7 @@ async def import_tasks(project_id: int, request: Request, s: DB, user: CurrentUs
 
 
 def _lease_out(s: Any, ann: Annotation) -> LeaseOut:
-    task = s.get(Task, ann.task_id)
+    task = ann.task
     preds = s.scalars(select(Prediction).where(Prediction.task_id == task.id).order_by(Prediction.id)).all()
     return LeaseOut(annotation_id=ann.id, task_id=task.id, data=task.data, leased_until=ann.leased_until,
                     draft=ann.draft, predictions=[PredictionOut(model=p.model, score=p.score, result=p.result)

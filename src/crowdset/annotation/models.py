@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdset.db import Base, UTCDateTime, utcnow
 
@@ -126,6 +126,8 @@ class Annotation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Read-only: the scheduler attaches the task it picked so showing the lease needs no second query.
+    task: Mapped[Task] = relationship(viewonly=True)
 
 
 class Review(Base):

@@ -36,13 +36,20 @@ def submitted(s: Session, task_id: int) -> list[Annotation]:
                           .order_by(Annotation.submitted_at, Annotation.id)))
 
 
+def _assign(task: Task, **values: Any) -> None:
+    """Set only what changes, so a task that stays open is not rewritten on every submit."""
+    for name, value in values.items():
+        if getattr(task, name) != value:
+            setattr(task, name, value)
+
+
 def settle(s: Session, project: Project, task: Task) -> None:
     if task.is_gold or task.final_method in ("expert", "review_fix"):
         return
     subs = submitted(s, task.id)
     pending = any(a.review_state == "pending" for a in subs)
     if len(subs) < project.overlap:
-        task.state, task.final, task.final_method, task.final_confidence = "open", None, None, None
+        _assign(task, state="open", final=None, final_method=None, final_confidence=None)
         return
     if pending:
         task.state = "review"

@@ -17,7 +17,10 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crowdset.annotation.models import Annotation, Project, Task
 from crowdset.auth.models import User
@@ -73,10 +76,11 @@ def _gold_due(s: Session, project: Project, user: User) -> bool:
     return gold_done < project.gold_ratio * (total + 1)
 
 
-def _pick(s: Session, project: Project, user: User, gold: bool) -> int | None:
+def _pick(s: Session, project: Project, user: User, gold: bool) -> Task | None:
+    """The whole row, not just its id: the caller shows the task, so this saves a second SELECT."""
     mine = exists().where(Annotation.task_id == Task.id, Annotation.user_id == user.id,
                           Annotation.status != "expired")
-    q = select(Task.id).where(Task.project_id == project.id, Task.is_gold == gold, Task.state == "open", ~mine)
+    q = select(Task).where(Task.project_id == project.id, Task.is_gold == gold, Task.state == "open", ~mine)
     if not gold:
         q = q.where(Task.n_taken < project.overlap)
     q = q.order_by(Task.priority.desc(), Task.n_taken, Task.id).limit(1)
@@ -100,24 +104,33 @@ def next_task(s: Session, user: User, project: Project, prefetch: bool = False) 
         correct, answered = gold_accuracy(s, project.id, user.id)
         if answered >= GOLD_FLOOR_MIN_ANSWERS and correct / answered < project.gold_floor:
             raise Forbidden("your accuracy on control tasks is below this project's floor; ask the manager")
-    task_id = None
+    task = None
     if _gold_due(s, project, user):
-        task_id = _pick(s, project, user, gold=True)
-    if task_id is None:
-        task_id = _pick(s, project, user, gold=False)
-    if task_id is None:
+        task = _pick(s, project, user, gold=True)
+    if task is None:
+        task = _pick(s, project, user, gold=False)
+    if task is None:
         return None
-    until = now + timedelta(seconds=project.lease_seconds)
-    ann = s.scalar(select(Annotation).where(Annotation.task_id == task_id, Annotation.user_id == user.id))
-    if ann is None:
-        ann = Annotation(project_id=project.id, task_id=task_id, user_id=user.id, status="leased",
-                         leased_until=until, created_at=now)
-        s.add(ann)
-    else:  # the user's own earlier lease had expired; any draft it holds is kept
-        ann.status, ann.leased_until, ann.created_at = "leased", until, now
-    s.execute(update(Task).where(Task.id == task_id).values(n_taken=Task.n_taken + 1))
-    s.flush()
+    ann = _lease(s, project, user, task.id, now)
+    set_committed_value(ann, "task", task)
+    # No session sync: it would expire the loaded task and cost a re-SELECT when it is shown;
+    # n_taken is only ever changed in SQL, never read back from this object in the request.
+    s.execute(update(Task).where(Task.id == task.id).values(n_taken=Task.n_taken + 1),
+              execution_options={"synchronize_session": False})
     return ann
+
+
+def _lease(s: Session, project: Project, user: User, task_id: int, now: datetime) -> Annotation:
+    """Insert the lease, or revive the user's own expired one on that task (keeping any draft it
+    holds): one upsert on the unique (task, user) key instead of a SELECT then INSERT/UPDATE."""
+    until = now + timedelta(seconds=project.lease_seconds)
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(Annotation).values(project_id=project.id, task_id=task_id, user_id=user.id, status="leased",
+                                     leased_until=until, created_at=now, updated_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=[Annotation.task_id, Annotation.user_id],
+                                      set_={"status": "leased", "leased_until": until, "created_at": now,
+                                            "updated_at": now})
+    return s.scalars(stmt.returning(Annotation), execution_options={"populate_existing": True}).one()
 
 
 def release_slot(s: Session, task_id: int) -> None:

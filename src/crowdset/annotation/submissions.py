@@ -60,7 +60,6 @@ def submit(s: Session, user: User, annotation_id: int, result: dict[str, Any], l
     if task.is_gold:
         ann.gold_correct = consensus.matches_gold(schema_of(project), result, task.gold or {})
     else:
-        s.flush()  # the id is needed for the review sample
         ann.review_state = "pending" if needs_review(project, ann.id) else "none"
     s.flush()
     settle(s, project, task)

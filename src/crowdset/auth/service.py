@@ -13,7 +13,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from crowdset.auth.models import ORG_KINDS, ROLES, ApiToken, LoginAttempt, Org, User, UserRole, WebSession
 from crowdset.auth.passwords import hash_password, needs_rehash, verify_password
@@ -223,7 +223,8 @@ def start_session(s: Session, user: User) -> str:
 
 
 def session_user(s: Session, raw: str) -> User | None:
-    ws = s.get(WebSession, _sha256(raw))
+    # One query per request for the caller and their roles (the roles would otherwise be a second).
+    ws = s.get(WebSession, _sha256(raw), options=[joinedload(WebSession.user).joinedload(User.role_rows)])
     if ws is None or ws.expires_at <= utcnow() or not ws.user.is_active:
         return None
     return ws.user
@@ -260,7 +261,8 @@ def create_token(s: Session, actor: User | None, user: User, name: str, days: in
 
 
 def token_user(s: Session, secret: str) -> User | None:
-    token = s.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(secret)))
+    token = s.scalars(select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.role_rows))
+                      .where(ApiToken.token_hash == _sha256(secret))).unique().one_or_none()
     now = utcnow()
     if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
         return None
