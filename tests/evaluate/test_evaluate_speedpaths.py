@@ -227,6 +227,7 @@ def _reference_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(conformance, "is_missing", _is_missing_reference)
     monkeypatch.setattr(conformance, "type_matches", _type_matches_reference)
     monkeypatch.setattr(application, "parse_time_cached", parse_time)
+    monkeypatch.setattr(engine.FlatBatch, "build", classmethod(lambda cls, raw, norm: None))
 
 
 def test_full_report_equals_reference_paths(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
