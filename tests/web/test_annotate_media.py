@@ -1,5 +1,5 @@
 """Labelling media in the browser: a box drawn on an image (pixels of the original image) and a
-segment marked on an audio waveform."""
+segment marked on an audio waveform. More on images (Annotorious): test_annotate_image.py."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def test_draw_a_box_in_image_pixels(page, live_server, tmp_path):
     page.mouse.move(svg["x"] + 160 * sx, svg["y"] + 140 * sy, steps=4)
     page.mouse.move(svg["x"] + 220 * sx, svg["y"] + 200 * sy, steps=4)
     page.mouse.up()
+    page.wait_for_selector(".regions .regionlist li")  # Annotorious reports the new shape asynchronously
     assert page.locator(".regions .regionlist li").count() == 1
     # zooming changes the view, not the geometry
     page.get_by_role("button", name="放大").click()

@@ -1,7 +1,6 @@
-"""The editor's remaining widgets in the browser, each checked against the stored result: polygons
-and keypoints on an image, video segments marked at the playhead, transcription, knowledge-graph
-triples, image–text alignment (and its pre-annotation kept when the image does not load); the
-reviewer's fix; a draft restored after a reload (debounced save, and the save on leaving the page)."""
+"""The editor's remaining widgets in the browser, each checked against the stored result: video
+segments marked at the playhead, transcription, knowledge-graph triples, image–text alignment (and
+its pre-annotation kept when the image does not load); the reviewer's fix; a draft restored after a reload (debounced save, and the save on leaving the page)."""
 
 from __future__ import annotations
 
@@ -62,63 +61,7 @@ def wait_image(page, control: str) -> None:  # noqa: ANN001
     page.wait_for_timeout(50)  # the stage fits the image on the next frame
 
 
-def test_polygon_and_keypoints_in_image_pixels(page, live_server, tmp_path):
-    world = live_server.world
-    url = upload(world, "scene.png", png_bytes(400, 300))
-    schema = {"controls": [{"name": "regions", "kind": "polygon", "to": "image", "labels": ["road", "roof"]},
-                           {"name": "pose", "kind": "keypoints", "to": "image", "labels": ["nose", "eye"]}]}
-    pid = project(world, schema, [{"data": {"image": url}}], tmp_path)
-    login(page, "annotator@example.com")
-    open_loop(page, pid)
-    wait_image(page, "regions")
-    wait_image(page, "pose")
-
-    at = image_point(page, "regions", 400, 300)
-    page.locator("section[data-control='regions'] .labelbar button[data-label='roof']").click()
-    for x, y in ((100, 80), (220, 80), (220, 200), (100, 200)):
-        page.mouse.click(*at(x, y))
-    page.mouse.click(*at(100, 80))  # a click on the first point closes the polygon
-    assert page.locator("section[data-control='regions'] .regionlist li").count() == 1
-    # a second one, closed with Enter; Escape abandons a third
-    page.locator("section[data-control='regions'] .labelbar button[data-label='road']").click()
-    for x, y in ((10, 290), (390, 290), (200, 240)):
-        page.mouse.click(*at(x, y))
-    page.keyboard.press("Enter")
-    page.mouse.click(*at(300, 20))
-    page.mouse.click(*at(350, 20))
-    page.keyboard.press("Escape")
-    assert page.locator("section[data-control='regions'] .regionlist li").count() == 2
-    assert page.locator("section[data-control='regions'] polyline").count() == 0
-
-    kp = image_point(page, "pose", 400, 300)
-    page.locator("section[data-control='pose'] .labelbar button[data-label='nose']").click()
-    page.mouse.click(*kp(160, 140))
-    page.locator("section[data-control='pose'] .labelbar button[data-label='eye']").click()
-    page.mouse.click(*kp(150, 120))
-    page.mouse.click(*kp(30, 30))  # a stray point, deleted with the Delete key (it is selected)
-    page.keyboard.press("Delete")
-    assert page.locator("section[data-control='pose'] .regionlist li").count() == 2
-    shot(page, "label-polygon-keypoints")
-    page.keyboard.press("Control+Enter")
-    page.wait_for_selector("#all-done:not([hidden])")
-
-    [result] = submitted(pid, world.users["annotator"].id)
-    regions = result["regions"]
-    assert (regions["image_width"], regions["image_height"]) == (400, 300) and "unit" not in regions
-    roof, road = regions["polygons"]
-    assert (roof["label"], road["label"]) == ("roof", "road")
-    assert len({roof["id"], road["id"]}) == 2
-    for got, want in ((roof["points"], [(100, 80), (220, 80), (220, 200), (100, 200)]),
-                      (road["points"], [(10, 290), (390, 290), (200, 240)])):
-        assert len(got) == len(want), got
-        for (gx, gy), (wx, wy) in zip(got, want, strict=True):
-            assert abs(gx - wx) <= 2 and abs(gy - wy) <= 2, (got, want)
-    pose = result["pose"]
-    assert (pose["image_width"], pose["image_height"]) == (400, 300)
-    nose, eye = pose["keypoints"]
-    assert (nose["label"], eye["label"]) == ("nose", "eye")
-    assert abs(nose["x"] - 160) <= 2 and abs(nose["y"] - 140) <= 2, nose
-    assert abs(eye["x"] - 150) <= 2 and abs(eye["y"] - 120) <= 2, eye
+# Polygons and keypoints on an image (Annotorious, one stage per image): test_annotate_image.py.
 
 
 def test_video_segments_marked_at_the_playhead(page, live_server, tmp_path):

@@ -1,8 +1,13 @@
 // Image widgets: boxes, polygons, keypoints, and image–text alignment, on one zoomable stage.
 // Geometry is kept in pixels of the original image (naturalWidth/Height), as the schema asks.
+import { createImageAnnotator } from "/static/vendor/@annotorious/annotorious/annotorious.es.js";
 import { scale } from "./choices.js";
+import { KEY, fromAnnotation, toAnnotation, toPixels } from "./shapes.js";
 import { textView } from "./text.js";
 import { clone, h, labelColor, loadable, newId, round, svg, t } from "./util.js";
+
+// Annotorious' bundled state library reads process.env.NODE_ENV, as it would under a bundler.
+globalThis.process ??= { env: { NODE_ENV: "production" } };
 
 // A zoom/pan stage: wheel zooms at the cursor, drag with the middle button, Shift or Space pans,
 // +/−/0 keys when the stage has focus. toImage() maps a pointer to original-image pixels.
@@ -81,6 +86,7 @@ export function imageStage(url, { onReady } = {}) {
   return {
     el: h("div.stagebox", {}, tools, el, note),
     stage: el,
+    img,
     layer,
     size: () => [view.nw, view.nh],
     scale: () => view.z,
@@ -93,185 +99,313 @@ export function imageStage(url, { onReady } = {}) {
   };
 }
 
-const KEY = { bbox: "boxes", polygon: "polygons", keypoints: "keypoints" };
+// Boxes and polygons are drawn and edited with Annotorious; keypoints with our own layer. Every
+// control on the same image field shares one stage (one board): picking a label of a control makes
+// it the active one, and the board's tool follows (rectangle, polygon, or point placing).
+const TOOL = { bbox: "rectangle", polygon: "polygon" };
+const boards = new WeakMap(); // editor -> Map(field -> board)
 
-// Drop percent geometry (Label Studio predictions) into pixels once the image size is known.
-function toPixels(kind, value, nw, nh) {
-  const regions = clone(value?.[KEY[kind]] || []);
-  if (value?.unit !== "percent") return regions;
-  const sx = nw / 100;
-  const sy = nh / 100;
-  for (const r of regions) {
-    if (kind === "polygon") r.points = r.points.map(([x, y]) => [x * sx, y * sy]);
-    else { r.x *= sx; r.y *= sy; }
-    if (kind === "bbox") { r.width *= sx; r.height *= sy; }
-  }
-  return regions;
+function boardFor(ctx, field) {
+  const owner = ctx.editor || ctx;
+  let byField = boards.get(owner);
+  if (!byField) boards.set(owner, (byField = new Map()));
+  if (byField.has(field)) return [byField.get(field), false];
+  const board = makeBoard(ctx.data?.[field], ctx.readOnly);
+  byField.set(field, board);
+  return [board, true];
 }
 
-export function regionsWidget({ control, data, changed, readOnly }, kind) {
+function makeBoard(url, readOnly) {
+  const members = [];
+  const meta = new Map(); // Annotorious id -> { w: owning widget, rid: our region id, label }
+  let anno = null;
+  let selected = null; // Annotorious id of the selected shape
+  let fresh = null; // the shape just drawn (selected, but not chosen by the annotator)
+  const b = {
+    members,
+    meta,
+    active: null,
+    readOnly,
+    get anno() { return anno; },
+    get selected() { return selected; },
+    chosen: false,
+    stage: imageStage(url, { onReady: () => { ensure(); for (const w of members) w.ready(); } }),
+    activate(w) {
+      b.active = w;
+      b.stage.stage.dataset.mode = w.kind;
+      for (const m of members) m.el.classList.toggle("active", m === w);
+      if (!anno || readOnly) return;
+      // A shape open in Annotorious' editor takes the next click: close it when another control takes over.
+      const open = anno.getSelected()[0];
+      if (open && meta.get(open.id)?.w !== w) anno.cancelSelected();
+      if (TOOL[w.kind]) {
+        anno.setDrawingTool(TOOL[w.kind]);
+        // Boxes: press, drag, release. Polygons: a click per corner (in drag mode a plain first click is dropped).
+        anno.setDrawingMode(w.kind === "polygon" ? "click" : "drag");
+        anno.setDrawingEnabled(true);
+      } else {
+        anno.cancelDrawing();
+        anno.setDrawingEnabled(false);
+      }
+    },
+    // Our regions (pixels) of widget w, in drawing order.
+    regionsOf(w) {
+      if (!anno) return [];
+      return anno.getAnnotations().filter((a) => meta.get(a.id)?.w === w)
+        .map((a) => fromAnnotation(a, meta.get(a.id).rid, meta.get(a.id).label));
+    },
+    // Replace widget w's shapes (a load, an undo) and keep the other widgets' shapes.
+    replace(w, regions) {
+      if (!anno) return;
+      for (const [id, m] of meta) if (m.w === w) meta.delete(id);
+      const keep = anno.getAnnotations().filter((a) => meta.has(a.id));
+      const mine = regions.map((r) => {
+        const aid = `${w.name}/${r.id}`;
+        meta.set(aid, { w, rid: r.id, label: r.label });
+        return toAnnotation(w.kind, aid, r);
+      });
+      if (selected && !meta.has(selected)) selected = null;
+      anno.setAnnotations([...keep, ...mine], true);
+      restyle();
+    },
+    select(aid) {
+      if (!anno) return;
+      anno.setSelected(aid);
+      selected = aid;
+      b.chosen = true;
+      b.activate(meta.get(aid).w);
+      for (const m of members) m.paint();
+    },
+    relabel(aid, label) {
+      const m = meta.get(aid);
+      if (!m || m.label === label) return false;
+      m.label = label;
+      restyle();
+      return true;
+    },
+    remove(aid) {
+      if (!anno) return;
+      const w = meta.get(aid)?.w;
+      anno.removeAnnotation(aid); // fires deleteAnnotation
+      meta.delete(aid);
+      if (selected === aid) selected = null;
+      w?.paint();
+      w?.changed();
+    },
+    // A polygon corner picked in the editor: Delete removes that corner (Annotorious), not the shape.
+    editingCorner: () => Boolean(b.stage.stage.querySelector(".a9s-handle-dot.selected")),
+    destroy() {
+      window.removeEventListener("pointerup", settle);
+      anno?.destroy(); // also drops its own document-wide undo keys
+      anno = null;
+    },
+  };
+
+  function style(a, state) {
+    const m = meta.get(a.id);
+    const color = m ? labelColor(m.w.labels, m.label) : "#ffffff";
+    const on = state?.selected || a.id === selected;
+    return { stroke: color, strokeWidth: on ? 3 : 2, fill: color, fillOpacity: on ? 0.3 : 0.15 };
+  }
+  // A new function makes Annotorious draw every shape again with the current labels.
+  const restyle = () => anno?.setStyle((a, s) => style(a, s));
+
+  // Edits (a move, a resize, a moved corner) reach the widgets when the pointer is released.
+  function settle() {
+    if (!anno) return;
+    for (const m of members) if (m.shapes) { m.paint(); m.changed(); }
+  }
+
+  function ensure() {
+    if (anno || !members.some((m) => m.shapes)) return;
+    anno = createImageAnnotator(b.stage.img, {
+      drawingEnabled: false,
+      userSelectAction: readOnly ? "NONE" : "EDIT",
+      style: (a, s) => style(a, s),
+    });
+    anno.on("createAnnotation", (a) => {
+      const w = b.active;
+      if (!w?.shapes) { anno.removeAnnotation(a.id); return; }
+      meta.set(a.id, { w, rid: newId(w.kind === "bbox" ? "b" : "p"), label: w.label() });
+      fresh = a.id;
+      // Drawing goes on at once: the new shape is not left open in Annotorious' editor (the next
+      // click would only close it), but it stays selected here, so Delete removes it; it is not
+      // "chosen", so picking the label for the next shape does not relabel it.
+      setTimeout(() => {
+        if (!anno) return;
+        if (anno.getSelected()[0]?.id === a.id) anno.cancelSelected();
+        fresh = null;
+        if (meta.has(a.id)) { selected = a.id; b.chosen = false; }
+        restyle();
+        for (const m of members) m.paint();
+      });
+      restyle();
+      w.paint();
+      w.changed();
+    });
+    anno.on("deleteAnnotation", (a) => {
+      const m = meta.get(a.id);
+      meta.delete(a.id);
+      if (selected === a.id) selected = null;
+      m?.w.paint();
+      m?.w.changed();
+    });
+    anno.on("updateAnnotation", (a) => { const w = meta.get(a.id)?.w; w?.paint(); w?.changed(); });
+    anno.on("selectionChanged", (sel) => {
+      const aid = sel?.[0]?.id ?? null;
+      if (aid && aid === fresh) return; // selected by Annotorious after drawing; see createAnnotation
+      selected = aid && meta.has(aid) ? aid : null;
+      b.chosen = Boolean(selected);
+      if (selected && b.active !== meta.get(selected).w) b.activate(meta.get(selected).w);
+      restyle();
+      for (const m of members) m.paint();
+    });
+    window.addEventListener("pointerup", settle);
+    if (b.active) b.activate(b.active);
+  }
+  b.ensure = ensure;
+  return b;
+}
+
+export function regionsWidget(ctx, kind) {
+  const { control, data, changed, readOnly } = ctx;
   const labels = control.labels;
-  let regions = [];
+  const [board, first] = boardFor(ctx, control.to);
+  const stage = board.stage;
+  const shapes = Boolean(TOOL[kind]);
   let pendingValue = null;
-  let selected = null;
-  // A label pick relabels the selected region only when the annotator chose that region (a click on
-  // it or in the list); a region just drawn is selected too (Delete removes it), but picking the
-  // label for the next one must not relabel it.
-  let chosen = false;
   let label = labels[0];
-  let drawing = null; // polygon in progress: [[x, y], ...]
-  const stage = imageStage(data?.[control.to], {
-    onReady: () => { if (pendingValue) { regions = toPixels(kind, pendingValue, ...stage.size()); pendingValue = null; } paint(); },
-  });
+  // keypoints only (shapes live in Annotorious)
+  let points = [];
+  let selectedPoint = null;
+  let chosenPoint = false;
+  const group = shapes ? null : svg("g", { class: "points", "data-control": control.name });
+  if (group) stage.layer.append(group);
+
   const picker = h("div.labelbar", { role: "radiogroup", "aria-label": t("Label") }, ...labels.map((l, i) =>
     h("button.label", { type: "button", role: "radio", "data-label": l, style: { "--mark": labelColor(labels, l) }, onclick: () => pick(l) },
       i < 9 ? h("kbd", {}, String(i + 1)) : null, l)));
-  const hint = { bbox: t("Drag to draw a box."), polygon: t("Click to add points; Enter or a click on the first point closes, Esc cancels."),
+  const hint = { bbox: t("Drag to draw a box."), polygon: t("Click to add points; a click on the first point or a double click closes, Esc cancels."),
     keypoints: t("Click to place a point.") }[kind];
   const list = h("ul.regionlist", { "aria-label": t("Regions") });
-  const el = h("div.widget.regions", { "data-kind": kind }, readOnly ? null : picker, readOnly ? null : h("p.hint", {}, hint), stage.el, list);
+  const el = h("div.widget.regions", { "data-kind": kind }, readOnly ? null : picker, readOnly ? null : h("p.hint", {}, hint),
+    first ? stage.el : null, list);
 
-  function pick(l) {
+  const w = {
+    name: control.name,
+    kind,
+    labels,
+    shapes,
+    el,
+    label: () => label,
+    changed,
+    ready() {
+      if (pendingValue) { load(pendingValue); pendingValue = null; }
+      w.paint();
+    },
+    paint,
+  };
+  board.members.push(w);
+
+  const mine = (aid) => aid && board.meta.get(aid)?.w === w;
+  function pick(l, activate = true) {
     label = l;
-    if (selected && chosen) { const r = regions.find((x) => x.id === selected); if (r && r.label !== l) { r.label = l; changed(); } }
+    if (activate) board.activate(w);
+    if (shapes && board.chosen && mine(board.selected) && board.relabel(board.selected, l)) changed();
+    if (!shapes && selectedPoint && chosenPoint) {
+      const r = points.find((x) => x.id === selectedPoint);
+      if (r && r.label !== l) { r.label = l; changed(); }
+    }
     for (const b of picker.children) b.setAttribute("aria-checked", String(b.dataset.label === label));
     paint();
   }
+
+  function regions() { return shapes ? board.regionsOf(w) : points; }
   const stroke = () => 2 / (stage.scale() || 1);
 
   function paint() {
-    const layer = stage.layer;
-    layer.replaceChildren();
-    for (const r of regions) {
-      const color = labelColor(labels, r.label);
-      const common = { "data-id": r.id, class: `region${r.id === selected ? " selected" : ""}`, stroke: color, "stroke-width": stroke(), fill: color, "fill-opacity": 0.15 };
-      let shape;
-      if (kind === "bbox") shape = svg("rect", { ...common, x: r.x, y: r.y, width: r.width, height: r.height });
-      else if (kind === "polygon") shape = svg("polygon", { ...common, points: r.points.map((p) => p.join(",")).join(" ") });
-      else shape = svg("circle", { ...common, cx: r.x, cy: r.y, r: 5 * stroke(), "fill-opacity": 0.8 });
-      layer.append(shape);
-      if (kind === "bbox" && r.id === selected && !readOnly) {
-        layer.append(svg("rect", { class: "handle", "data-handle": r.id, x: r.x + r.width - 4 * stroke(), y: r.y + r.height - 4 * stroke(),
-          width: 8 * stroke(), height: 8 * stroke(), fill: "#fff", stroke: color, "stroke-width": stroke() }));
-      }
+    if (group) {
+      group.replaceChildren(...points.map((r) => {
+        const color = labelColor(labels, r.label);
+        return svg("circle", { "data-id": r.id, class: `region${r.id === selectedPoint ? " selected" : ""}`, cx: r.x, cy: r.y, r: 5 * stroke(),
+          stroke: color, "stroke-width": stroke(), fill: color, "fill-opacity": 0.8 });
+      }));
     }
-    if (drawing?.length) {
-      layer.append(svg("polyline", { points: drawing.map((p) => p.join(",")).join(" "), fill: "none", stroke: labelColor(labels, label), "stroke-width": stroke(), "stroke-dasharray": "4" }));
-      layer.append(svg("circle", { cx: drawing[0][0], cy: drawing[0][1], r: 5 * stroke(), class: "closer", fill: "#fff", stroke: "#000", "stroke-width": stroke() }));
+    const focus = shapes ? mine(board.selected) && board.meta.get(board.selected).rid : selectedPoint;
+    list.replaceChildren(...regions().map((r, i) => h("li", { "data-id": r.id, class: r.id === focus ? "focus" : null,
+      style: { "--mark": labelColor(labels, r.label) } },
+    h("button.linkish", { type: "button", onclick: () => select(r) }, `${i + 1}. ${r.label}`),
+    h("small", {}, ` ${describe(r)} `),
+    readOnly ? null : h("button.del", { type: "button", "aria-label": t("Delete region %(n)s", { n: i + 1 }), onclick: () => remove(r) }, "×"))));
+    function select(r) {
+      if (!shapes) { selectedPoint = r.id; chosenPoint = true; board.activate(w); paint(); return; }
+      const aid = [...board.meta].find(([, m]) => m.w === w && m.rid === r.id)?.[0];
+      if (aid) board.select(aid);
     }
-    list.replaceChildren(...regions.map((r, i) => h("li", { "data-id": r.id, class: r.id === selected ? "focus" : null, style: { "--mark": labelColor(labels, r.label) } },
-      h("button.linkish", { type: "button", onclick: () => { select(r.id); } }, `${i + 1}. ${r.label}`),
-      h("small", {}, ` ${describe(r)} `),
-      readOnly ? null : h("button.del", { type: "button", "aria-label": t("Delete region %(n)s", { n: i + 1 }), onclick: () => remove(r.id) }, "×"))));
+    function remove(r) {
+      if (!shapes) { removePoint(r.id); return; }
+      const aid = [...board.meta].find(([, m]) => m.w === w && m.rid === r.id)?.[0];
+      if (aid) board.remove(aid);
+    }
   }
   const describe = (r) => (kind === "bbox" ? `${round(r.x, 0)},${round(r.y, 0)} ${round(r.width, 0)}×${round(r.height, 0)}`
     : kind === "polygon" ? t("%(n)s points", { n: r.points.length }) : `${round(r.x, 0)},${round(r.y, 0)}`);
-  function select(id) {
-    selected = id;
-    chosen = true;
-    paint();
-  }
-  function remove(id) {
-    regions = regions.filter((r) => r.id !== id);
-    if (selected === id) selected = null;
+  function removePoint(id) {
+    points = points.filter((r) => r.id !== id);
+    if (selectedPoint === id) selectedPoint = null;
     paint();
     changed();
   }
-  function closePolygon() {
-    if (drawing && drawing.length >= 3) {
-      const r = { id: newId("p"), points: drawing.map(([x, y]) => [round(x), round(y)]), label };
-      regions.push(r);
-      selected = r.id;
-      chosen = false;
-      changed();
-    }
-    drawing = null;
-    paint();
+  function load(v) {
+    const regs = v ? toPixels(kind, v, ...stage.size()) : [];
+    if (shapes) board.replace(w, regs.map((r) => ({ ...r, rotation: r.rotation || 0 })));
+    else { points = regs; selectedPoint = null; }
   }
 
-  if (!readOnly) {
+  if (!readOnly && !shapes) {
     stage.stage.addEventListener("pointerdown", (e) => {
-      if (e.button !== 0 || !stage.size()[0]) return;
+      if (e.button !== 0 || !stage.size()[0] || board.active !== w) return;
+      const id = e.target.closest?.(`g[data-control="${CSS.escape(control.name)}"] [data-id]`)?.dataset.id;
+      if (id) { selectedPoint = id; chosenPoint = true; paint(); return; }
       const [x, y] = stage.toImage(e);
-      const id = e.target.dataset?.id;
-      const handle = e.target.dataset?.handle;
-      if (kind === "polygon") {
-        if (drawing?.length >= 3 && e.target.classList.contains("closer")) return closePolygon();
-        if (!drawing && id) return select(id);
-        drawing = [...(drawing || []), [x, y]];
-        return paint();
-      }
-      if (kind === "keypoints") {
-        if (id) return select(id);
-        const r = { id: newId("k"), x: round(x), y: round(y), label };
-        regions.push(r);
-        selected = r.id;
-        chosen = false;
-        paint();
-        return changed();
-      }
-      // bbox: drag on empty space draws, on a box moves it, on the handle resizes it.
-      e.preventDefault();
-      stage.stage.setPointerCapture?.(e.pointerId);
-      const target = regions.find((r) => r.id === (handle || id));
-      const origin = target ? { ...target } : null;
-      let box = null;
-      if (!target) { box = { id: newId("b"), x, y, width: 0, height: 0, label, rotation: 0 }; }
-      else { selected = target.id; chosen = true; }
-      const onMove = (ev) => {
-        const [mx, my] = stage.toImage(ev);
-        if (box) {
-          Object.assign(box, { x: Math.min(x, mx), y: Math.min(y, my), width: Math.abs(mx - x), height: Math.abs(my - y) });
-          if (!regions.includes(box)) regions.push(box);
-        } else if (handle) {
-          target.width = Math.max(1, origin.width + mx - x);
-          target.height = Math.max(1, origin.height + my - y);
-        } else {
-          const [nw, nh] = stage.size();
-          target.x = Math.min(nw - target.width, Math.max(0, origin.x + mx - x));
-          target.y = Math.min(nh - target.height, Math.max(0, origin.y + my - y));
-        }
-        paint();
-      };
-      const onUp = () => {
-        window.removeEventListener("pointermove", onMove);
-        window.removeEventListener("pointerup", onUp);
-        if (box) {
-          if (box.width < 3 || box.height < 3) regions = regions.filter((r) => r !== box);
-          else { selected = box.id; chosen = false; }
-        }
-        for (const r of regions) for (const k of ["x", "y", "width", "height"]) r[k] = round(r[k]);
-        paint();
-        if (box ? regions.includes(box) : target && JSON.stringify(origin) !== JSON.stringify(target)) changed();
-      };
-      window.addEventListener("pointermove", onMove);
-      window.addEventListener("pointerup", onUp);
+      const r = { id: newId("k"), x: round(x), y: round(y), label };
+      points.push(r);
+      selectedPoint = r.id;
+      chosenPoint = false;
+      paint();
+      changed();
     });
-    stage.stage.addEventListener("dblclick", () => kind === "polygon" && closePolygon());
   }
 
-  pick(label);
+  if (!board.active) board.activate(w);
+  if (stage.size()[0]) { board.ensure(); w.ready(); }
+  pick(label, false);
   return {
     el,
     get() {
       const [nw, nh] = stage.size();
-      if (!nw) return pendingValue ? clone(pendingValue) : null; // image not loaded: keep what was given
-      return { [KEY[kind]]: clone(regions), image_width: nw, image_height: nh };
+      if (!nw || (shapes && !board.anno)) return pendingValue ? clone(pendingValue) : null; // image not loaded: keep what was given
+      return { [KEY[kind]]: clone(regions()), image_width: nw, image_height: nh };
     },
     set(v) {
-      if (!stage.size()[0]) { pendingValue = v ? clone(v) : null; regions = []; return; }
-      regions = v ? toPixels(kind, v, ...stage.size()) : [];
-      selected = null;
+      if (!stage.size()[0] || (shapes && !board.anno)) { pendingValue = v ? clone(v) : null; if (!shapes) points = []; return; }
+      load(v);
       paint();
     },
     key(e) {
       if (readOnly) return false;
-      if (/^[1-9]$/.test(e.key) && labels[Number(e.key) - 1] !== undefined) { pick(labels[Number(e.key) - 1]); return true; }
-      if ((e.key === "Delete" || e.key === "Backspace") && selected) { remove(selected); return true; }
-      if (e.key === "Enter" && drawing) { closePolygon(); return true; }
-      if (e.key === "Escape" && drawing) { drawing = null; paint(); return true; }
+      const active = document.activeElement;
+      const mineKeys = board.active === w || (el.contains(active) && !stage.el.contains(active));
+      if (/^[1-9]$/.test(e.key) && labels[Number(e.key) - 1] !== undefined && mineKeys) { pick(labels[Number(e.key) - 1]); return true; }
+      if (e.key === "Delete" || e.key === "Backspace") {
+        if (shapes && mine(board.selected) && !board.editingCorner()) { board.remove(board.selected); return true; }
+        if (!shapes && selectedPoint && board.active === w) { removePoint(selectedPoint); return true; }
+        return false;
+      }
+      if (e.key === "Escape" && shapes && board.active === w && board.anno) { board.anno.cancelDrawing(); board.anno.cancelSelected(); return true; }
       return false;
     },
+    destroy() { if (first) board.destroy(); },
   };
 }
 

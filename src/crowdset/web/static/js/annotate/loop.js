@@ -142,8 +142,9 @@ document.addEventListener("keydown", (e) => {
   const mod = e.ctrlKey || e.metaKey;
   if (mod && e.key === "Enter") { e.preventDefault(); submit(); return; }
   if (isTyping(e)) return;
-  if (mod && (e.key === "z" || e.key === "Z")) { e.preventDefault(); if (e.shiftKey) editor.redo(); else editor.undo(); return; }
-  if (mod && e.key === "y") { e.preventDefault(); editor.redo(); return; }
+  // Undo is the editor's (whole-result snapshots): Annotorious' own document-wide undo keys must not run too.
+  if (mod && (e.key === "z" || e.key === "Z")) { e.preventDefault(); e.stopImmediatePropagation(); if (e.shiftKey) editor.redo(); else editor.undo(); return; }
+  if (mod && e.key === "y") { e.preventDefault(); e.stopImmediatePropagation(); editor.redo(); return; }
   if (mod || e.altKey) return;
   if (e.key === "?" || e.key === "i") { e.preventDefault(); dialog.showModal(); return; }
   if (editor.handleKey(e)) e.preventDefault();
