@@ -1,6 +1,7 @@
 """The editor's remaining widgets in the browser, each checked against the stored result: video
 segments marked at the playhead, transcription, knowledge-graph triples, image–text alignment (and
-its pre-annotation kept when the image does not load); the reviewer's fix; a draft restored after a reload (debounced save, and the save on leaving the page)."""
+its pre-annotation kept when the image does not load); the reviewer's fix; a draft restored after a
+reload (debounced save, and the save on leaving the page)."""
 
 from __future__ import annotations
 
