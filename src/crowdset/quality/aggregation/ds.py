@@ -1,4 +1,4 @@
-"""Dawid-Skene and one-coin Dawid-Skene, EM over integer-coded answers with weighted bincounts.
+"""Dawid-Skene and one-coin Dawid-Skene, EM over integer-coded answers as sparse-dense products.
 
 A. P. Dawid and A. M. Skene, "Maximum Likelihood Estimation of Observer Error-Rates Using the EM Algorithm",
 JRSS Series C 28(1), 1979, 20-28. https://doi.org/10.2307/2346806
@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from .._encoding import Encoded, FloatArray, IntArray, encode
 from .base import AggregationResult, result_from_probas
@@ -45,43 +46,46 @@ class DawidSkeneFit:
     n_iter: int
 
 
-def _m_step_full(task: IntArray, cols: IntArray, probas: FloatArray, n_workers: int, n_labels: int) -> FloatArray:
+def incidence(task: IntArray, cols: IntArray, n_tasks: int, n_cols: int) -> sp.csr_array:
+    """The ``tasks x cols`` answer-count matrix, built straight from the grouping (no COO round trip,
+    duplicates are simply summed by the products that use it)."""
+    grouped = len(task) < 2 or bool((task[1:] >= task[:-1]).all())
+    indices = cols if grouped else cols[np.argsort(task, kind="stable")]
+    indptr = np.zeros(n_tasks + 1, dtype=np.int64)
+    np.cumsum(np.bincount(task, minlength=n_tasks), out=indptr[1:])
+    return sp.csr_array((np.ones(len(task)), indices, indptr), shape=(n_tasks, n_cols))
+
+
+def _m_step_full(a: sp.csr_array, probas: FloatArray, n_workers: int, n_labels: int) -> FloatArray:
     """``errors[w, l, c]`` ∝ the posterior mass of true class c on the tasks where w answered l."""
-    err = np.empty((n_workers * n_labels, n_labels))
-    for c in range(n_labels):
-        err[:, c] = np.bincount(cols, weights=probas[:, c][task], minlength=n_workers * n_labels)
-    err = err.reshape(n_workers, n_labels, n_labels)
+    err = np.asarray(a.T @ probas).reshape(n_workers, n_labels, n_labels)
     np.maximum(err, EPS, out=err)
     err /= err.sum(axis=1, keepdims=True)
     return err
 
 
 def _m_step_one_coin(
-    task: IntArray, worker: IntArray, label: IntArray, probas: FloatArray, n_workers: int, n_labels: int
+    a: sp.csr_array, probas: FloatArray, n_per_worker: IntArray, n_workers: int, n_labels: int
 ) -> tuple[FloatArray, FloatArray]:
-    n_per_worker = np.bincount(worker, minlength=n_workers)
-    hit = np.bincount(worker, weights=probas[task, label], minlength=n_workers)
+    mass = np.asarray(a.T @ probas).reshape(n_workers, n_labels, n_labels)
+    idx = np.arange(n_labels)
+    hit = mass[:, idx, idx].sum(axis=1)  # posterior mass on the label each worker gave
     skills = hit / np.maximum(n_per_worker, 1)
     off = (1.0 - skills) / max(n_labels - 1, 1)
     err = np.empty((n_workers, n_labels, n_labels))
     err[:] = off[:, None, None]
-    idx = np.arange(n_labels)
     err[:, idx, idx] = skills[:, None]
     np.clip(err, EPS, 1.0 - EPS, out=err)
     return err, skills
 
 
-def _e_step(task: IntArray, cols: IntArray, errors: FloatArray, priors: FloatArray, n_tasks: int
-            ) -> tuple[FloatArray, float]:
-    """Posteriors, computed class by class: ``log P(task, c) = log prior[c] + sum of log errors`` over the
-    task's answers, as one weighted ``bincount`` per class (contiguous, no sparse kernel)."""
+def _e_step(a: sp.csr_array, errors: FloatArray, priors: FloatArray) -> tuple[FloatArray, float]:
+    """Posteriors: ``log P(task, c) = log prior[c] + sum of log errors`` over the task's answers, one
+    sparse-dense product; the normalisation runs class-major (reductions along contiguous tasks)."""
     n_workers, n_labels, _ = errors.shape
     log_err = np.log(errors).reshape(n_workers * n_labels, n_labels)
-    log_prior = np.log(np.maximum(priors, EPS))
-    loglik = np.empty((n_labels, n_tasks))  # class-major: reductions over classes run along tasks
-    for c in range(n_labels):
-        loglik[c] = np.bincount(task, weights=log_err[cols, c], minlength=n_tasks)
-        loglik[c] += log_prior[c]
+    loglik = np.ascontiguousarray(np.asarray(a @ log_err).T)  # classes x tasks
+    loglik += np.log(np.maximum(priors, EPS))[:, None]
     peak = loglik.max(axis=0)
     loglik -= peak
     np.exp(loglik, out=loglik)
@@ -110,6 +114,8 @@ def dawid_skene_codes(
     if n == 0:
         return DawidSkeneFit(np.zeros((n_tasks, n_labels)), np.zeros(n_labels), np.zeros((0, 0, 0)), None, [], 0)
     cols = worker.astype(np.int64) * n_labels + label
+    a = incidence(task, cols, n_tasks, n_workers * n_labels)
+    n_per_worker = np.bincount(worker, minlength=n_workers)
     gold_mask = gold_codes >= 0 if gold_codes is not None else None
 
     def pin(p: FloatArray) -> FloatArray:
@@ -122,19 +128,21 @@ def dawid_skene_codes(
     probas /= np.maximum(probas.sum(axis=1, keepdims=True), EPS)
     probas = pin(probas)
 
+    per_task = np.full(n_tasks, 1.0 / n_tasks)
+
     def m_step(p: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray | None]:
-        pri = p.mean(axis=0)
+        pri = per_task @ p  # the column means, as one matrix-vector product (a strided mean is 5x slower)
         if one_coin:
-            e, s = _m_step_one_coin(task, worker, label, p, n_workers, n_labels)
+            e, s = _m_step_one_coin(a, p, n_per_worker, n_workers, n_labels)
             return pri, e, s
-        return pri, _m_step_full(task, cols, p, n_workers, n_labels), None
+        return pri, _m_step_full(a, p, n_workers, n_labels), None
 
     priors, errors, skills = m_step(probas)
     history: list[float] = []
     prev = -np.inf
     it = 0
     for it in range(1, n_iter + 1):  # noqa: B007
-        probas, ll = _e_step(task, cols, errors, priors, n_tasks)
+        probas, ll = _e_step(a, errors, priors)
         probas = pin(probas)
         priors, errors, skills = m_step(probas)
         ll /= n
