@@ -157,6 +157,7 @@ from datetime import UTC, datetime
 from crowdset.datasets.evaluate.cleanliness import CleanlinessCheck
 from crowdset.datasets.evaluate.conformance import CompletenessCheck, ProvenanceCheck, TypeCheck
 from crowdset.datasets.evaluate.context import Ctx
+from crowdset.datasets.evaluate.flat import FlatBatch
 from crowdset.datasets.evaluate.media import MediaInspector
 from crowdset.datasets.evaluate.profiles import load_profile
 from crowdset.datasets.evaluate.readers import iter_batches, open_source
@@ -179,8 +180,15 @@ if sys.argv[2] == "ydata":  # ydata-profiling finds duplicate rows, not near-dup
 checks = {"dingo": [SecurityCheck(ctx), CompletenessCheck(), ProvenanceCheck(), clean],
           "ydata": [CompletenessCheck(), TypeCheck(), clean]}[sys.argv[2]]
 norm = Normaliser(None)
-for raw, _ in iter_batches(src, 5000):
+for raw, _ in iter_batches(src, 5000):  # as the engine does: first batch per record, then flat batches as columns
     if not raw:
+        continue
+    fb = None if ctx.first_batch else FlatBatch.build(raw, norm)
+    if fb is not None:
+        ctx.records += fb.n
+        ctx.count_labels_flat(fb)
+        for c in checks:
+            c.update_flat(fb, ctx)
         continue
     batch = [norm(r) for r in raw]
     if ctx.first_batch:

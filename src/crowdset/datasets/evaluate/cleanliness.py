@@ -7,6 +7,7 @@ attributed to its earliest clean original.
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections import Counter
 from typing import Any
@@ -119,6 +120,9 @@ class CleanlinessCheck:
 
     def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
         """``update`` for a flat batch (no media): the same batch scans, then the same per-record order."""
+        if fb.single_text:
+            self._flat_single(fb, ctx)
+            return
         flat: list[str] = []
         owners: list[int] = []
         for j, ts in enumerate(fb.texts):
@@ -140,6 +144,45 @@ class CleanlinessCheck:
                 texts[i] = fb.text[j]
         self._consume(fb.ids, texts, None, dirts, ctx)
 
+    def _flat_single(self, fb: FlatBatch, ctx: Ctx) -> None:
+        """Flat records with at most one text each: the dirt rules of ``_dirty`` on whole lists.
+
+        Per record: no text → empty; a garbled text (only the batch scan's suspects are checked); else a
+        text of ≥ REPETITION_MIN_CHARS adds its repetition ratio to the running sum (in record order, the
+        same float additions) and is dirty above REPETITION_LIMIT.
+        """
+        text = fb.text
+        dirts: list[tuple[str, str] | None] = [None] * len(text)
+        empty = ("empty record", "record has neither text nor media")
+        for j in [j for j, t in enumerate(text) if not t]:
+            dirts[j] = empty
+        present = [j for j, t in enumerate(text) if t]
+        for k in sorted(garbled_suspects([text[j] for j in present])):
+            j = present[k]
+            why = garbled_reason(text[j])
+            if why:
+                dirts[j] = ("garbled text", why)
+        long = [j for j in present if len(text[j]) >= REPETITION_MIN_CHARS and dirts[j] is None]
+        rrs = repetition_ratios([text[j] for j in long])
+        if rrs:
+            acc = self.rep_sum
+            for rr in rrs:
+                acc += rr
+            self.rep_sum = acc
+            self.rep_n += len(rrs)
+            for j, rr in zip(long, rrs, strict=True):
+                if rr > REPETITION_LIMIT:
+                    dirts[j] = ("repetitive text", f"{rr:.0%} of character 3-grams repeat (degenerate text)")
+        if fb.pos is None:
+            full_dirts, texts = dirts, text
+        else:
+            full_dirts = [("unreadable record", r.error or "") for r in fb.raw]
+            texts = [""] * fb.n
+            for j, i in enumerate(fb.pos):
+                full_dirts[i] = dirts[j]
+                texts[i] = text[j]
+        self._consume(fb.ids, texts, None, full_dirts, ctx)
+
     def update(self, batch: list[Rec], ctx: Ctx) -> None:
         owners: list[int] = []
         flat: list[str] = []
@@ -159,6 +202,9 @@ class CleanlinessCheck:
         queue the clean first-seen texts for the near-duplicate index."""
         keys: list[int] = []
         texts: list[str] = []
+        if media is None:
+            self._consume_texts(ids, full_texts, dirts)
+            return
         norms = iter(normalise_texts([t for t, dirt in zip(full_texts, dirts, strict=True) if not dirt]))
         for i, dirt in enumerate(dirts):
             self.n += 1
@@ -187,6 +233,47 @@ class CleanlinessCheck:
                 keys.append(len(self.ids))
                 texts.append(norm)
                 self.ids.append(ids[i])
+        self.near.add_batch(np.asarray(keys, dtype=np.int64), texts)
+
+    def _consume_texts(self, ids: list[str], full_texts: list[str], dirts: list[tuple[str, str] | None]) -> None:
+        """``_consume`` for records without media: digests in one pass, then the same record-order walk."""
+        keys: list[int] = []
+        texts: list[str] = []
+        clean = [i for i, dirt in enumerate(dirts) if not dirt]
+        norms = normalise_texts([full_texts[i] for i in clean])
+        b2 = hashlib.blake2b
+        digests = [b2(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in norms]
+        self.n += len(dirts)
+        seen, first_id, k = self.seen, self.first_id, self.k
+        evidence = self.ev
+        bad = iter([i for i, dirt in enumerate(dirts) if dirt] + [len(dirts)])
+        next_bad = next(bad)
+        for i, norm, dg in zip(clean, norms, digests, strict=True):
+            while next_bad < i:  # dirty records before this one, so evidence stays in record order
+                dirt = dirts[next_bad]
+                assert dirt is not None
+                self.dirty += 1
+                self.dirty_reasons[dirt[0]] += 1
+                evidence.add(ids[next_bad], f"dirty ({dirt[0]}): {dirt[1]}")
+                next_bad = next(bad)
+            if dg in seen:
+                self.exact += 1
+                evidence.add(ids[i], f"exact duplicate of {first_id.get(dg, 'an earlier record')}")
+                continue
+            seen.add(dg)
+            if len(first_id) < 100_000:
+                first_id[dg] = ids[i]
+            if len(norm) >= k:
+                keys.append(len(self.ids))
+                texts.append(norm)
+                self.ids.append(ids[i])
+        while next_bad < len(dirts):
+            dirt = dirts[next_bad]
+            assert dirt is not None
+            self.dirty += 1
+            self.dirty_reasons[dirt[0]] += 1
+            evidence.add(ids[next_bad], f"dirty ({dirt[0]}): {dirt[1]}")
+            next_bad = next(bad)
         self.near.add_batch(np.asarray(keys, dtype=np.int64), texts)
 
     def finish(self, ctx: Ctx) -> list[IndicatorResult]:

@@ -39,7 +39,7 @@ class FlatBatch:
     """A batch of flat records as columns; build with ``FlatBatch.build`` (None when not flat)."""
 
     __slots__ = ("raw", "n", "ds", "pos", "errs", "keys", "_cols", "ids", "texts", "text", "lab", "_norm",
-                 "_recs")
+                 "_recs", "single_text")
 
     def __init__(self, raw: list[RawRecord], ds: list[dict[str, Any]], pos: list[int] | None,
                  errs: list[int], keys: set[str], cols: dict[str, list[Any]], norm: Normaliser) -> None:
@@ -67,6 +67,7 @@ class FlatBatch:
             ids = full
         self.ids: list[str] = ids  # aligned with raw (unreadable records: row-N)
         tf = [f for f in TEXT_FIELDS if f in keys]
+        self.single_text = len(tf) <= 1  # each record has at most one text
         if len(tf) == 1:
             c = self.col(tf[0])
             self.texts: list[list[str]] = [[v] if type(v) is str and v else [] for v in c]

@@ -88,7 +88,7 @@ def repetition_ratios(texts: list[str], k: int = 3) -> list[float]:
     new = np.ones(keyed.size, dtype=bool)
     new[1:] = keyed[1:] != keyed[:-1]
     distinct = np.bincount((keyed[new] >> np.uint64(48)).astype(np.int64), minlength=len(texts))
-    out: list[float] = []
-    for n, dcount in zip(counts.tolist(), distinct.tolist(), strict=True):
-        out.append(0.0 if n <= 1 else 1.0 - dcount / n)
+    # the same IEEE operations as ``1.0 - dcount / n`` on Python ints (both exact in a double)
+    ratio = 1.0 - distinct / np.maximum(counts, 1).astype(np.float64)
+    out: list[float] = np.where(counts <= 1, 0.0, ratio).tolist()
     return out
