@@ -202,3 +202,13 @@ def test_flat_batch_declines_non_flat_records() -> None:
 def test_missing_mask_equals_is_missing() -> None:
     for col in (["a", " ", "", "\u3000", "\x1c"], [1, 0, 2.5, False], ["a", None, " "], [None, 0, "", "x", 1.5]):
         assert missing_mask(col) == [is_missing(v) for v in col]
+
+
+def test_str_split_cuts_exactly_at_regex_whitespace() -> None:
+    """normalise_texts relies on str.split() and the regex \\s agreeing on every code point."""
+    import re
+
+    ws = re.compile(r"\s")
+    for cp in range(0x110000):
+        c = chr(cp)
+        assert (ws.fullmatch(c) is not None) == (not c.split()), hex(cp)

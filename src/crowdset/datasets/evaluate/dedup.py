@@ -47,7 +47,9 @@ def normalise_texts(texts: list[str]) -> list[str]:
     joined = "\x00".join(texts)
     if joined.count("\x00") != len(texts) - 1:
         return [normalise_text(t) for t in texts]
-    return _WS.sub("", joined).lower().split("\x00")
+    # str.split() cuts at exactly the characters ``\s`` matches in a str pattern (both use
+    # Py_UNICODE_ISSPACE), and is ~2x faster than the regex substitution
+    return "".join(joined.split()).lower().split("\x00")
 
 
 def content_digest(text: str) -> bytes:

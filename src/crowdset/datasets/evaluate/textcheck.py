@@ -76,18 +76,26 @@ def repetition_ratios(texts: list[str], k: int = 3) -> list[float]:
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     if cps.size < 3 or int(cps.max()) >= 1 << 16:
         return [repetition_ratio(t, k) for t in texts]
-    lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     c = cps.astype(np.uint64)
-    grams = (c[:-2] << np.uint64(32)) | (c[1:-1] << np.uint64(16)) | c[2:]
+    grams = c[:-2] << np.uint64(32)
+    grams |= c[1:-1] << np.uint64(16)
+    grams |= c[2:]
     counts = np.maximum(lens - 2, 0)
     starts = np.cumsum(lens) - lens
     first = np.cumsum(counts) - counts
     pos = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(first - starts, counts)
-    owner = np.repeat(np.arange(len(texts), dtype=np.uint64), counts)
-    keyed = np.sort(grams[pos] | (owner << np.uint64(48)))
-    new = np.ones(keyed.size, dtype=bool)
+    keyed = grams[pos]
+    keyed |= np.repeat(np.arange(len(texts), dtype=np.uint64) << np.uint64(48), counts)
+    keyed.sort()
+    # sorted by text first, so text i's 3-grams still occupy [first[i], first[i] + counts[i]):
+    # its distinct count is the number of value changes inside that segment
+    new = np.ones(keyed.size, dtype=np.int64)
     new[1:] = keyed[1:] != keyed[:-1]
-    distinct = np.bincount((keyed[new] >> np.uint64(48)).astype(np.int64), minlength=len(texts))
+    distinct = np.zeros(len(texts), dtype=np.int64)
+    nz = counts > 0
+    if keyed.size:
+        distinct[nz] = np.add.reduceat(new, first[nz])
     # the same IEEE operations as ``1.0 - dcount / n`` on Python ints (both exact in a double)
     ratio = 1.0 - distinct / np.maximum(counts, 1).astype(np.float64)
     out: list[float] = np.where(counts <= 1, 0.0, ratio).tolist()
