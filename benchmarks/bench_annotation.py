@@ -300,17 +300,16 @@ class Ours:
 
     def import_file(self, project: int, path: Path) -> dict[str, Any]:
         assert self.client is not None
-        with path.open("rb") as fh:
-            job = check(self.client.post(f"/api/v1/projects/{project}/imports", data={"format": "jsonl"},
-                                         files={"file": (path.name, fh, "application/x-ndjson")}), 202).json()
+        with path.open("rb") as fh:  # the file as the request body, streamed
+            job = check(self.client.post(f"/api/v1/projects/{project}/imports", content=fh,
+                                         headers={"Content-Type": "application/x-ndjson"}), 202).json()
         deadline = time.perf_counter() + IMPORT_TIMEOUT_S
         while time.perf_counter() < deadline:
-            job = check(self.client.get(f"/api/v1/jobs/{job['id']}")).json()
+            job = check(self.client.get(f"/api/v1/jobs/{job['id']}", params={"wait": 10})).json()  # long poll
             if job["state"] == "succeeded":
                 return job["result"]
             if job["state"] == "failed":
                 raise RuntimeError(f"import failed: {job['error']}")
-            time.sleep(0.1)
         raise RuntimeError(f"import did not finish within {IMPORT_TIMEOUT_S:.0f} s")
 
     def loop(self, project: int, warmup: int, iterations: int) -> LoopResult:

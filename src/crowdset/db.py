@@ -8,7 +8,6 @@ take explicit row or advisory locks instead.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from crowdset import jsoncodec
 from crowdset.settings import Settings, get_settings
 
 NAMING = {
@@ -59,16 +59,18 @@ def utcnow() -> datetime:
 
 def json_text(value: object) -> str:
     """JSON columns keep Chinese as UTF-8 (a third of the size of \\u escapes)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return jsoncodec.dumps(value)
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False},
-                               json_serializer=json_text)
+                               json_serializer=json_text,
+                               json_deserializer=jsoncodec.loads)
         _configure_sqlite(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40, json_serializer=json_text)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40, json_serializer=json_text,
+                               json_deserializer=jsoncodec.loads)
     return engine
 
 

@@ -6,7 +6,7 @@ import io
 import json
 import zipfile
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from crowdset.annotation.models import Task
@@ -212,3 +212,79 @@ def test_predictions_and_annotations_attach_to_their_own_tasks(world, tmp_path, 
         assert result == choice(labels[int(data["text"][1:]) % 3])
     for data, result in anns:
         assert result == choice(labels[(int(data["text"][1:]) + 1) % 3])
+
+
+def test_bulk_insert_stores_each_value_as_written_and_in_file_order(world, tmp_path):
+    """The SQLite bulk path hands SQLite one JSON array per batch; every column must come out as the
+    ORM would have written it (JSON text, NULLs, booleans, ints) and ids must follow the file."""
+    from crowdset.db import json_text
+
+    pid = make_project(world)
+    tricky = [
+        {"data": {"text": "引号\"与反斜杠\\、换行\n和制表\t", "n": 1.5, "big": 2**53, "neg": -0.0, "e": 1e-7}},
+        {"data": {"text": "控制符\u0001 与表情😀", "nested": {"a": [1, None, True, {"b": "中"}]}},
+         "meta": {"external_id": "ext-2", "source": "爬虫"}, "priority": 7},
+        {"data": {"text": "金标"}, "is_gold": True, "gold": choice("正面")},
+        {"text": "平铺记录", "id": 42},
+    ]
+    add_tasks(pid, tricky * 3, tmp_path)  # more than one task per statement, same order kept
+    with get_db().reading() as s:
+        raw = s.execute(text(
+            "SELECT CAST(data AS TEXT), CAST(meta AS TEXT), is_gold, CAST(gold AS TEXT), priority, external_id,"
+            " n_taken, state FROM tasks WHERE project_id = :pid ORDER BY id"), {"pid": pid}).all()
+        stored = s.scalars(select(Task).where(Task.project_id == pid).order_by(Task.id)).all()
+    assert len(raw) == 12
+    expected_data = [t["data"] if "data" in t else {"text": "平铺记录"} for t in tricky] * 3
+    for row, task, data in zip(raw, stored, expected_data, strict=True):
+        assert row[0] == json_text(data) and task.data == data
+    assert [r[5] for r in raw[:4]] == [None, "ext-2", None, "42"]
+    assert raw[1][1] == json_text({"external_id": "ext-2", "source": "爬虫"}) and raw[0][1] in (None, "null")
+    assert [bool(r[2]) for r in raw[:4]] == [False, False, True, False] and raw[2][3] == json_text(choice("正面")) and raw[0][3] in (None, "null")
+    assert [r[4] for r in raw[:4]] == [0, 7, 0, 0] and {r[6] for r in raw} == {0} and {r[7] for r in raw} == {"open"}
+    # a file of tasks with nothing but data takes the shortest path; same stored form
+    pid2 = make_project(world)
+    plain = [{"data": t["data"]} for t in tricky[:2]] * 3
+    add_tasks(pid2, plain, tmp_path)
+    with get_db().reading() as s:
+        raw = s.execute(text(
+            "SELECT CAST(data AS TEXT), meta, is_gold, gold, priority, external_id, n_taken FROM tasks"
+            " WHERE project_id = :pid ORDER BY id"), {"pid": pid2}).all()
+    assert [r[0] for r in raw] == [json_text(t["data"]) for t in plain]
+    assert {(r[1], bool(r[2]), r[3], r[4], r[5], r[6]) for r in raw} <= {(None, False, None, 0, None, 0),
+                                                                         ("null", False, "null", 0, None, 0)}
+
+
+def test_file_as_request_body(world):
+    """The fastest upload: the file is the body, its content type (or ?format=) names the format."""
+    pid = make_project(world)
+    body = "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts(30)).encode()
+    h = {**world.h("manager"), "Content-Type": "application/x-ndjson"}
+    r = world.client.post(f"/api/v1/projects/{pid}/imports", content=body, headers=h)
+    assert r.status_code == 202, r.text
+    job = world.client.get(r.json()["url"], params={"wait": 20}, headers=world.h("manager")).json()
+    assert job["state"] == "succeeded" and job["result"]["tasks"] == 30 and _count(pid) == 30
+    csv = "text\n好\n坏\n".encode()
+    h = {**world.h("manager"), "Content-Type": "application/octet-stream"}
+    r = world.client.post(f"/api/v1/projects/{pid}/imports", params={"format": "csv"}, content=csv, headers=h)
+    job = world.client.get(r.json()["url"], params={"wait": 20}, headers=world.h("manager")).json()
+    assert job["state"] == "succeeded" and _count(pid) == 32
+    assert not list((world_data_dir() / "uploads").glob("*")), "uploaded files are removed after the import"
+
+
+def test_import_request_errors_name_the_field(world):
+    pid = make_project(world)
+    h = {**world.h("manager"), "Content-Type": "application/x-ndjson"}
+    r = world.client.post(f"/api/v1/projects/{pid}/imports", params={"format": "xlsx"}, content=b"{}", headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "format"
+    r = world.client.post(f"/api/v1/projects/{pid}/imports", content=b"<x/>",
+                          headers={**world.h("manager"), "Content-Type": "application/xml"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "content-type"
+    r = world.client.post(f"/api/v1/projects/{pid}/imports", content=b"{}",
+                          headers={**world.h("annotator"), "Content-Type": "application/x-ndjson"})
+    assert r.status_code in (403, 404)
+
+
+def world_data_dir():
+    from crowdset.settings import get_settings
+
+    return get_settings().data_dir

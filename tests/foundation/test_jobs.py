@@ -86,6 +86,11 @@ def test_job_resource_over_the_api(world, monkeypatch, backend):
     try:
         r = world.client.post("/api/v1/ledger/verify", headers=world.h("admin"))
         assert r.status_code == 202 and r.json()["state"] == "queued"
+        # a long poll answers once the job has finished, in one request
+        done = world.client.get(r.json()["url"], params={"wait": 20}, headers=world.h("admin"))
+        assert done.status_code == 200 and done.json()["state"] == "succeeded"
+        too_long = world.client.get(r.json()["url"], params={"wait": 31}, headers=world.h("admin"))
+        assert too_long.status_code == 422 and "wait" in too_long.text
         _wait(r.json()["id"])
         body = world.client.get(r.json()["url"], headers=world.h("admin")).json()
         assert body["state"] == "succeeded" and body["result"]["ok"] is True

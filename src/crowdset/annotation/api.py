@@ -10,14 +10,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import anyio
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from crowdset.annotation import projects as svc
 from crowdset.annotation import review as rev
 from crowdset.annotation import submissions
 from crowdset.annotation.exporting import ExportFilter, check_format, stream_export
+from crowdset.annotation.importing import FORMATS as IMPORT_FORMATS
 from crowdset.annotation.models import Annotation, Prediction, Task
 from crowdset.annotation.scheduler import next_task
 from crowdset.annotation.schemas import (
@@ -140,35 +143,83 @@ def _under_data_dir(raw: str) -> Path:
     return path
 
 
+# A file sent as the request body itself: its type names the format (``format`` overrides).
+RAW_UPLOAD_TYPES = {"application/x-ndjson": "jsonl", "application/jsonl": "jsonl", "text/csv": "csv",
+                    "text/tab-separated-values": "tsv", "application/octet-stream": None}
+WRITE_BLOCK = 1 << 20
+
+
+def _new_upload_path(filename: str | None) -> Path:
+    uploads = get_settings().data_dir / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    suffix = "".join(Path(filename or "").suffixes[-1:])[:10]
+    return uploads / f"{uuid.uuid4().hex}{suffix}"
+
+
+async def _save_body(request: Request, path: Path) -> None:
+    """Stream the request body to ``path`` in 1 MiB writes off the event loop (the body-size cap is
+    enforced by the middleware as bytes arrive)."""
+    out = await anyio.to_thread.run_sync(path.open, "wb")
+    try:
+        block = bytearray()
+        async for chunk in request.stream():
+            block += chunk
+            if len(block) >= WRITE_BLOCK:
+                await anyio.to_thread.run_sync(out.write, bytes(block))
+                block.clear()
+        if block:
+            await anyio.to_thread.run_sync(out.write, bytes(block))
+    except BaseException:
+        await anyio.to_thread.run_sync(out.close)
+        path.unlink(missing_ok=True)
+        raise
+    await anyio.to_thread.run_sync(out.close)
+
+
+def _copy_upload(upload: Any, path: Path) -> None:
+    with path.open("wb") as out:
+        shutil.copyfileobj(upload.file, out, WRITE_BLOCK)
+
+
 @router.post("/projects/{project_id}/imports", status_code=202, response_model=JobOut)
-async def import_tasks(project_id: int, request: Request, s: DB, user: CurrentUser) -> JobOut:
-    """Import a file of tasks (multipart field `file`, optional `format`), or a file already under the
+async def import_tasks(project_id: int, request: Request, s: DB, user: CurrentUser,
+                       format: str | None = None, filename: str | None = None) -> JobOut:  # noqa: A002
+    """Import a file of tasks, sent one of three ways: as the request body (``Content-Type``
+    application/x-ndjson, text/csv, text/tab-separated-values or application/octet-stream with
+    ``?format=``), as multipart field `file` (optional field `format`), or as a file already under the
     data directory (JSON `{"path": ..., "format": ...}`). Runs as a job; on any bad row nothing is
     stored and the job's result lists every error (row, field, message)."""
-    project = svc.get_project(s, user, project_id, "manage")
-    ctype = request.headers.get("content-type", "")
-    if ctype.startswith("multipart/form-data"):
+    project = await run_in_threadpool(svc.get_project, s, user, project_id, "manage")
+    if format is not None and format not in IMPORT_FORMATS:
+        raise invalid("format", f"one of {', '.join(IMPORT_FORMATS)}")
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "multipart/form-data":
         form = await request.form(max_part_size=get_settings().max_upload_bytes)
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise invalid("file", "attach the file as multipart field 'file'")
-        fmt = str(form.get("format") or "") or None
-        uploads = get_settings().data_dir / "uploads"
-        uploads.mkdir(parents=True, exist_ok=True)
-        suffix = "".join(Path(upload.filename or "").suffixes[-1:])[:10]
-        path = uploads / f"{uuid.uuid4().hex}{suffix}"
-        with path.open("wb") as out:
-            shutil.copyfileobj(upload.file, out, 1 << 20)
+        fmt = str(form.get("format") or "") or format
+        path = _new_upload_path(upload.filename)
+        await run_in_threadpool(_copy_upload, upload, path)
         params = {"project_id": project.id, "path": str(path), "format": fmt, "user_id": user.id,
                   "delete_after": True, "filename": upload.filename}
-    else:
+    elif ctype in RAW_UPLOAD_TYPES:
+        path = _new_upload_path(filename)
+        await _save_body(request, path)
+        params = {"project_id": project.id, "path": str(path), "format": format or RAW_UPLOAD_TYPES[ctype],
+                  "user_id": user.id, "delete_after": True, "filename": filename}
+    elif ctype == "application/json":
         try:
             body = ImportPathIn.model_validate(await request.json())
         except ValueError as exc:
-            raise invalid("body", f"send multipart with a file, or JSON with a path: {exc}") from None
+            raise invalid("body", f"send the file as the body, as multipart, or JSON with a path: {exc}") from None
         params = {"project_id": project.id, "path": str(_under_data_dir(body.path)), "format": body.format,
                   "user_id": user.id, "delete_after": False}
-    return submit_job(s, "tasks.import", params, user)
+    else:
+        raise invalid("content-type", "send the file as the body (application/x-ndjson, text/csv, "
+                      "text/tab-separated-values, application/octet-stream), as multipart/form-data, or "
+                      "application/json naming a path under the data directory")
+    return await run_in_threadpool(submit_job, s, "tasks.import", params, user)
 
 
 def _lease_out(s: Any, ann: Annotation) -> LeaseOut:

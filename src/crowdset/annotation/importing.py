@@ -125,26 +125,55 @@ def import_file(s: Session, actor: User | None, project: Project, path: Path, fm
     return {"import_id": import_id, "format": fmt, **counts}
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else json_text(value)
-
-
 _TASK_COLUMNS = ("project_id", "external_id", "data", "meta", "is_gold", "gold", "priority", "state", "n_taken",
                  "n_done", "import_id", "created_at", "updated_at")
 
 
-def _insert_rows_sqlite(s: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """SQLite bulk path: one ``executemany`` with values already in their stored form (JSON text,
-    SQLAlchemy's datetime text), skipping per-row type processing. The ids are the consecutive
+def _task_values(project_id: int, t: dict[str, Any], import_id: str, now: Any) -> tuple[Any, ...]:
+    """One task's column values, in ``_TASK_COLUMNS`` order."""
+    n_ann = len(t.get("annotations") or ())
+    meta = t.get("meta") or None
+    ext = meta.get("external_id") if meta is not None else None
+    return (project_id, str(ext)[:200] if ext is not None else None, t["data"], meta, bool(t.get("is_gold")),
+            t.get("gold"), int(t.get("priority") or 0), "open", n_ann, n_ann, import_id, now, now)
+
+
+# Each element of :rows is [external_id, data, meta, is_gold, gold, priority, n_taken].
+_SQLITE_INSERT = (
+    "INSERT INTO tasks (project_id, external_id, data, meta, is_gold, gold, priority, state, n_taken, n_done,"
+    " import_id, created_at, updated_at)"
+    " SELECT :project, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
+    " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'), 'open',"
+    " json_extract(value, '$[6]'), json_extract(value, '$[6]'), :import_id, :stamp, :stamp"
+    " FROM json_each(:rows) ORDER BY key"
+)
+# The usual batch, tasks with nothing but data: each element of :rows is the data object itself.
+_SQLITE_INSERT_DATA_ONLY = (
+    "INSERT INTO tasks (project_id, external_id, data, meta, is_gold, gold, priority, state, n_taken, n_done,"
+    " import_id, created_at, updated_at)"
+    " SELECT :project, NULL, value, NULL, 0, NULL, 0, 'open', 0, 0, :import_id, :stamp, :stamp"
+    " FROM json_each(:rows) ORDER BY key"
+)
+
+
+def _insert_rows_sqlite(s: Session, rows: list[tuple[Any, ...]]) -> list[int]:
+    """SQLite bulk path: the batch goes in as one JSON array that SQLite unpacks itself
+    (``json_each``), 3-4x faster than binding 13 parameters per row with ``executemany``. JSON
+    columns come out as the same compact text ``json_text`` writes. The ids are the consecutive
     rowids ending at ``last_insert_rowid()``: this transaction holds the write lock, so nobody else
-    can insert in between."""
-    stamp = rows[0]["created_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    values = [(r["project_id"], r["external_id"], _json(r["data"]), _json(r["meta"]), int(r["is_gold"]),
-               _json(r["gold"]), r["priority"], r["state"], r["n_taken"], r["n_done"], r["import_id"], stamp, stamp)
-              for r in rows]
-    sql = f"INSERT INTO tasks ({', '.join(_TASK_COLUMNS)}) VALUES ({', '.join('?' * len(_TASK_COLUMNS))})"  # noqa: S608
+    can insert in between, and ``ORDER BY key`` keeps the batch's order."""
+    pid, import_id, stamp = rows[0][0], rows[0][10], rows[0][11]
+    if all(r[1] is None and r[3] is None and not r[4] and r[5] is None and r[6] == 0 and r[8] == 0 for r in rows):
+        sql, packed = _SQLITE_INSERT_DATA_ONLY, json_text([r[2] for r in rows])
+    else:
+        sql = _SQLITE_INSERT
+        packed = json_text([(ext, data, meta, gold_flag, gold, prio, taken)
+                            for _p, ext, data, meta, gold_flag, gold, prio, _s, taken, _d, _i, _c, _u in rows])
     conn = s.connection()
-    conn.exec_driver_sql(sql, values)
+    conn.exec_driver_sql(sql, {
+        "project": pid, "import_id": import_id, "rows": packed,
+        "stamp": stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),  # SQLAlchemy's stored form
+    })
     last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar()
     return list(range(last - len(rows) + 1, last + 1))
 
@@ -153,21 +182,12 @@ def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], impo
                  counts: dict[str, int]) -> None:
     """Insert already-checked tasks (with their predictions and annotations) in one batch."""
     now = utcnow()
-    rows = []
-    for t in tasks:
-        n_ann = len(t.get("annotations") or [])
-        meta = t.get("meta") or None
-        ext = meta.get("external_id") if isinstance(meta, dict) else None
-        rows.append({
-            "project_id": project.id, "external_id": str(ext)[:200] if ext is not None else None,
-            "data": t["data"], "meta": meta, "is_gold": bool(t.get("is_gold")), "gold": t.get("gold"),
-            "priority": int(t.get("priority") or 0), "state": "open", "n_taken": n_ann, "n_done": n_ann,
-            "import_id": import_id, "created_at": now, "updated_at": now,
-        })
+    rows = [_task_values(project.id, t, import_id, now) for t in tasks]
     if s.get_bind().dialect.name == "sqlite":
         ids = _insert_rows_sqlite(s, rows)
     else:
-        ids = list(s.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows))
+        ids = list(s.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True),
+                             [dict(zip(_TASK_COLUMNS, r, strict=True)) for r in rows]))
     preds: list[dict[str, Any]] = []
     anns: list[dict[str, Any]] = []
     complete: list[int] = []

@@ -6,10 +6,11 @@ reject a file listing every problem at once (a file is all-or-nothing).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
+
+from crowdset import jsoncodec
 
 Error = tuple[str, str]
 
@@ -201,7 +202,7 @@ def pixel_scale(value: dict[str, Any], data: dict[str, Any]) -> tuple[float, flo
 
 def dumps(obj: Any) -> str:
     """Compact JSON keeping non-ASCII text readable; dates and other objects become strings."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+    return jsoncodec.dumps(obj, default=str)
 
 
 def read_exactly(stream: IO[bytes], n: int) -> bytes:

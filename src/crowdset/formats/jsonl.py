@@ -10,9 +10,12 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+from crowdset import jsoncodec
+
 from .common import RESERVED_FLAT_KEYS, TASK_KEYS, ParsedRow, build_task, byte_lines, dumps
 
 _CONTRACT_KEYS = set(TASK_KEYS) | {"id", "external_id"}
+_RESERVED_FLAT = frozenset(RESERVED_FLAT_KEYS)
 
 
 def object_to_task(obj: Any, errors: list[tuple[str, str]]) -> dict[str, Any] | None:
@@ -20,6 +23,12 @@ def object_to_task(obj: Any, errors: list[tuple[str, str]]) -> dict[str, Any] | 
     if not isinstance(obj, dict):
         errors.append(("", "each line must be a JSON object"))
         return None
+    # The two shapes of almost every line, settled without the general checks (same outcome):
+    # {"data": {...}} alone, and a flat record with no reserved key to lift out.
+    if len(obj) == 1 and isinstance(data := obj.get("data"), dict) and data:
+        return {"data": data}
+    if obj and "data" not in obj and _RESERVED_FLAT.isdisjoint(obj):
+        return {"data": obj}
     if "data" in obj:
         unknown = sorted(set(obj) - _CONTRACT_KEYS)
         for key in unknown:
@@ -40,12 +49,10 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[ParsedRow]:
             continue
         errors: list[tuple[str, str]] = []
         try:
-            text = raw.decode("utf-8")
+            obj = jsoncodec.loads(raw)
         except UnicodeDecodeError as exc:
             yield ParsedRow(lineno, errors=[("", f"not valid UTF-8 at byte {exc.start}")])
             continue
-        try:
-            obj = json.loads(text)
         except json.JSONDecodeError as exc:
             yield ParsedRow(lineno, errors=[("", f"invalid JSON: {exc.msg} (column {exc.colno})")])
             continue

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+import anyio
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from crowdset.errors import NotFound
 from crowdset.http.deps import DB, CurrentUser
@@ -56,9 +59,29 @@ def submit_job(s: Session, kind: str, params: dict[str, Any], user: Any) -> JobO
     return JobOut.of(job)
 
 
-@router.get("/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: str, s: DB, user: CurrentUser) -> JobOut:
-    job = s.get(Job, job_id)
+FINISHED = ("succeeded", "failed")
+MAX_WAIT_S = 30.0
+POLL_S = 0.05
+
+
+def _read_job(s: Session, job_id: str, user: Any) -> JobOut:
+    s.rollback()  # end the previous read, so each look sees the job's latest state
+    job = s.get(Job, job_id, populate_existing=True)
     if job is None or not job_visible_to(job, user):
         raise NotFound(f"job {job_id} not found")
     return JobOut.of(job)
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+async def get_job(job_id: str, s: DB, user: CurrentUser,
+                  wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S, description=(
+                      "long poll: answer as soon as the job has finished, or after this many seconds"))] = 0,
+                  ) -> JobOut:
+    """The job's state, percent and result. With ``wait`` the answer comes when the job finishes (or
+    the wait is over), so a client learns of the end at once instead of polling on a timer."""
+    deadline = time.monotonic() + wait
+    while True:
+        out = await run_in_threadpool(_read_job, s, job_id, user)
+        if out.state in FINISHED or time.monotonic() >= deadline:
+            return out
+        await anyio.sleep(POLL_S)
