@@ -97,3 +97,17 @@ def test_job_resource_over_the_api(world, monkeypatch, backend):
         assert world.client.get("/api/v1/jobs/nope", headers=world.h("admin")).status_code == 404
     finally:
         queue.stop_consumer(c)
+
+
+def test_enqueue_wakes_an_idle_in_process_worker(backend, monkeypatch):
+    """With polling slowed to a minute, a job enqueued here still runs at once: enqueue wakes the
+    sleeping worker (without the wake-up this test would wait out the poll interval and fail)."""
+    configure(monkeypatch, backend.url, backend.data_dir, jobs_immediate="0")
+    monkeypatch.setattr(queue, "POLLING", {"initial_delay": 60.0, "backoff": 1.0, "max_delay": 60.0})
+    c = queue.start_consumer(workers=1)
+    try:
+        time.sleep(0.3)  # the worker found the queue empty and is asleep
+        job = _wait(_submit("test.count", {"n": 2}), timeout=20)
+        assert job.state == "succeeded"
+    finally:
+        queue.stop_consumer(c)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Worker
 
 from crowdset.db import get_db, utcnow
 from crowdset.errors import CrowdsetError
@@ -143,20 +143,45 @@ def reset_huey() -> None:
         _huey, _huey_key = None, None
 
 
+# Set when this process enqueues a job, so an idle in-process worker starts it at once instead of at
+# its next poll. Jobs enqueued by another process are found by polling.
+_wake = threading.Event()
+
+
 def enqueue(job_id: str) -> None:
     get_huey().crowdset_execute(job_id)  # type: ignore[attr-defined]
+    _wake.set()
 
 
-# An idle SQLite queue is polled at most every 0.1 s (huey's default backs off to 10 s, which a user
-# waiting on an import would notice; a poll is one indexed read of a small file, ~0.1 ms); Redis
-# queues block on the list instead of polling.
-POLLING = {"initial_delay": 0.02, "backoff": 1.2, "max_delay": 0.1}
+class _WakeableWorker(Worker):
+    """huey's worker, whose idle sleep also ends when this process enqueues a job."""
+
+    def sleep(self) -> None:
+        if self.delay > self.max_delay:
+            self.delay = self.max_delay
+        if _wake.wait(self.delay):
+            _wake.clear()
+        self.delay *= self.backoff
+
+
+class _Consumer(Consumer):
+    worker_class = _WakeableWorker
+
+    def stop(self, graceful: bool = False) -> None:
+        self.stop_flag.set()
+        _wake.set()  # idle workers notice the stop now, not at their next poll
+        super().stop(graceful)
+
+
+# An idle SQLite queue is polled at most every half second for jobs other processes enqueue (huey's
+# default backs off to 10 s, which a user waiting on an import would notice); jobs enqueued here wake
+# a worker at once; Redis queues block on the list instead of polling.
+POLLING = {"initial_delay": 0.05, "backoff": 1.2, "max_delay": 0.5}
 
 
 def start_consumer(workers: int = 2) -> Consumer:
     """Start a consumer in background threads of this process (``crowdset serve``)."""
-    consumer = get_huey().create_consumer(workers=workers, worker_type="thread", check_worker_health=False,
-                                          **POLLING)
+    consumer = _Consumer(get_huey(), workers=workers, worker_type="thread", check_worker_health=False, **POLLING)
     consumer.start()
     return consumer
 
