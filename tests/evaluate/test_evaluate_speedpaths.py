@@ -20,7 +20,7 @@ from crowdset.datasets.evaluate.context import Ctx
 from crowdset.datasets.evaluate.dedup import VectorisedNearDup, normalise_text, normalise_texts
 from crowdset.datasets.evaluate.media import MediaInspector
 from crowdset.datasets.evaluate.profiles import load_profile
-from crowdset.datasets.evaluate.readers import RawRecord, _loads
+from crowdset.datasets.evaluate.readers import RawRecord
 from crowdset.datasets.evaluate.records import Normaliser, normalise
 from crowdset.datasets.evaluate.schema import (
     is_missing,
@@ -36,6 +36,7 @@ from crowdset.datasets.evaluate.textcheck import (
     repetition_ratio,
     repetition_ratios,
 )
+from crowdset.jsoncodec import loads as codec_loads
 from crowdset.security.pii import detect
 
 from .builders import NOW
@@ -171,14 +172,14 @@ LINES = ['{"a": 1}\n', '{"a": 1}', ' {"a": 1}\n', '{"a": 1} \t\r\n', '{"a": 1}\u
          '{"t": "中文\\u00e4"}\n', "tru\n"]
 
 
-def test_json_scanner_fast_path_equals_json_loads() -> None:
+def test_jsoncodec_equals_json_loads() -> None:
     for line in LINES:
         try:
             expected: Any = ("ok", json.loads(line))
         except json.JSONDecodeError as exc:
             expected = ("error", exc.msg, exc.colno)
         try:
-            got: Any = ("ok", _loads(line))
+            got: Any = ("ok", codec_loads(line))
         except json.JSONDecodeError as exc:
             got = ("error", exc.msg, exc.colno)
         assert repr(got) == repr(expected), line
@@ -216,7 +217,7 @@ def _reference_paths(monkeypatch: pytest.MonkeyPatch) -> None:
         def __call__(self, raw: RawRecord) -> Any:
             return normalise(raw, self.field_map)
 
-    monkeypatch.setattr(readers, "_loads", json.loads)
+    monkeypatch.setattr(readers.jsoncodec, "loads", json.loads)
     monkeypatch.setattr(engine, "Normaliser", PlainNormaliser)
     monkeypatch.setattr(SecurityCheck, "_suspects", scan_all)
     monkeypatch.setattr(cleanliness, "garbled_suspects", lambda texts: set(range(len(texts))))

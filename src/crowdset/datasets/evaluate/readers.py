@@ -23,6 +23,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from crowdset import jsoncodec
+
 DATA_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
                  ".parquet": "parquet", ".pq": "parquet"}
 MEDIA_SUFFIXES = {
@@ -122,23 +124,6 @@ def iter_batches(src: Source, batch_size: int = 5000) -> Iterator[tuple[list[Raw
     yield from reader(src, batch_size)
 
 
-_SCAN = json.JSONDecoder().scan_once
-_JSON_WS = " \t\n\r"
-
-
-def _loads(line: str) -> Any:
-    """``json.loads`` without its per-call wrapper: the C scanner on the line, and ``json.loads`` itself
-    (same value, same error message) whenever the line does not start with a value or has anything but
-    JSON whitespace after it."""
-    try:
-        obj, end = _SCAN(line, 0)
-    except (StopIteration, json.JSONDecodeError, RecursionError):
-        return json.loads(line)
-    if end != len(line) and line[end:].strip(_JSON_WS):
-        return json.loads(line)
-    return obj
-
-
 def _jsonl(src: Source, batch_size: int) -> Iterator[tuple[list[RawRecord], int]]:
     enc = "utf-8" if src.encoding == "utf-8-sig" else src.encoding
     batch: list[RawRecord] = []
@@ -156,7 +141,7 @@ def _jsonl(src: Source, batch_size: int) -> Iterator[tuple[list[RawRecord], int]
                 batch.append(RawRecord(row, None, f"line is not valid {enc}: {exc.reason} at byte {exc.start}"))
             else:
                 try:
-                    obj = _loads(line)
+                    obj = jsoncodec.loads(line)
                 except json.JSONDecodeError as exc:
                     batch.append(RawRecord(row, None, f"invalid JSON: {exc.msg} (column {exc.colno})"))
                 else:
