@@ -126,6 +126,7 @@ def iter_batches(src: Source, batch_size: int = 5000) -> Iterator[tuple[list[Raw
 
 def _jsonl(src: Source, batch_size: int) -> Iterator[tuple[list[RawRecord], int]]:
     enc = "utf-8" if src.encoding == "utf-8-sig" else src.encoding
+    utf8 = codecs.lookup(enc).name == "utf-8"
     batch: list[RawRecord] = []
     consumed = 0
     with src.path.open("rb") as fh:
@@ -135,20 +136,18 @@ def _jsonl(src: Source, batch_size: int) -> Iterator[tuple[list[RawRecord], int]
                 raw = raw[3:]
             if not raw.strip():
                 continue
-            try:
-                line = raw.decode(enc)
+            try:  # UTF-8 lines go to the parser as bytes (it checks the encoding itself)
+                line = raw if utf8 else raw.decode(enc)
+                obj = jsoncodec.loads(line)
             except UnicodeDecodeError as exc:
                 batch.append(RawRecord(row, None, f"line is not valid {enc}: {exc.reason} at byte {exc.start}"))
+            except json.JSONDecodeError as exc:
+                batch.append(RawRecord(row, None, f"invalid JSON: {exc.msg} (column {exc.colno})"))
             else:
-                try:
-                    obj = jsoncodec.loads(line)
-                except json.JSONDecodeError as exc:
-                    batch.append(RawRecord(row, None, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+                if isinstance(obj, dict):
+                    batch.append(RawRecord(row, obj))
                 else:
-                    if isinstance(obj, dict):
-                        batch.append(RawRecord(row, obj))
-                    else:
-                        batch.append(RawRecord(row, None, f"line is a JSON {type(obj).__name__}, not an object"))
+                    batch.append(RawRecord(row, None, f"line is a JSON {type(obj).__name__}, not an object"))
             if len(batch) >= batch_size:
                 yield batch, consumed
                 batch = []
