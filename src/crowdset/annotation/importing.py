@@ -40,6 +40,8 @@ def task_errors(schema: LabelSchema, task: dict[str, Any], line: int) -> list[Fi
     data = task.get("data")
     if not isinstance(data, dict) or not data:
         return [FieldError("data", "must be a non-empty object", line)]
+    if len(task) == 1:  # data alone: nothing else to check (the usual row)
+        return errors
     if task.get("is_gold"):
         if task.get("gold") is None:
             errors.append(FieldError("gold", "a gold task carries its answer", line))
@@ -131,6 +133,8 @@ _TASK_COLUMNS = ("project_id", "external_id", "data", "meta", "is_gold", "gold",
 
 def _task_values(project_id: int, t: dict[str, Any], import_id: str, now: Any) -> tuple[Any, ...]:
     """One task's column values, in ``_TASK_COLUMNS`` order."""
+    if len(t) == 1:  # data alone (the usual row)
+        return (project_id, None, t["data"], None, False, None, 0, "open", 0, 0, import_id, now, now)
     n_ann = len(t.get("annotations") or ())
     meta = t.get("meta") or None
     ext = meta.get("external_id") if meta is not None else None
@@ -182,7 +186,8 @@ def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], impo
                  counts: dict[str, int]) -> None:
     """Insert already-checked tasks (with their predictions and annotations) in one batch."""
     now = utcnow()
-    rows = [_task_values(project.id, t, import_id, now) for t in tasks]
+    pid = project.id
+    rows = [_task_values(pid, t, import_id, now) for t in tasks]
     if s.get_bind().dialect.name == "sqlite":
         ids = _insert_rows_sqlite(s, rows)
     else:
