@@ -3,11 +3,14 @@
 # Each entry: npm package@version, the file inside the package, the name it is stored under.
 # Nothing is fetched at run time: the files are committed, with their licences.
 # Arguments, if any, name the packages to refresh (e.g. scripts/vendor.sh @annotorious/annotorious).
+# Packages whose ES build imports other packages (@recogito/text-annotator) are bundled once, here,
+# with a pinned esbuild into one self-contained module: see bundle_text_annotator below.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 dest="$here/src/crowdset/web/static/vendor"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+ESBUILD=0.28.2
 PINS=(
   "htmx.org@2.0.8 dist/htmx.min.js htmx.min.js"
   "wavesurfer.js@7.12.12 dist/wavesurfer.esm.js wavesurfer.esm.js"
@@ -41,3 +44,73 @@ for pin in "${PINS[@]}"; do
   rm -rf "$work/x" "$tgz"
   echo "vendored $spec -> $dest/$pkg/$name"
 done
+
+# @recogito/text-annotator ships an ES build with bare imports (uuid, @annotorious/core, ...). It is
+# installed with every dependency pinned to an exact version (overrides; checked against npm ls after
+# the install), bundled with esbuild into one ES module, and stored with the licences of everything
+# bundled (THIRD_PARTY_LICENSES) and the exact versions (VERSION).
+TEXT_ANNOTATOR=4.1.1
+TEXT_ANNOTATOR_TREE=(  # name@version of each bundled package, as `npm ls --all` prints them
+  @annotorious/core@3.8.10 colord@2.14.0 debounce@3.0.0 dequal@2.0.3 hotkeys-js@4.1.2
+  nanoevents@10.0.0 nanoevents@9.1.0 nanoid@6.0.2 nanostores@1.5.5 poll@3.2.2 quickselect@3.0.0
+  rbush@4.0.1 uuid@14.0.3
+)
+bundle_text_annotator() {
+  local pkg=@recogito/text-annotator b="$work/text-annotator" out="$dest/@recogito/text-annotator"
+  mkdir -p "$b" "$out"
+  cat >"$b/package.json" <<JSON
+{"name": "crowdset-vendor-build", "private": true,
+ "dependencies": {"$pkg": "$TEXT_ANNOTATOR", "esbuild": "$ESBUILD"},
+ "overrides": {"@annotorious/core": {".": "3.8.10", "nanoevents": "10.0.0", "nanoid": "6.0.2",
+                                     "nanostores": "1.5.5", "uuid": "14.0.3", "dequal": "2.0.3"},
+               "colord": "2.14.0", "debounce": "3.0.0", "dequal": "2.0.3", "hotkeys-js": "4.1.2",
+               "nanoevents": "9.1.0", "poll": "3.2.2", "rbush": {".": "4.0.1", "quickselect": "3.0.0"},
+               "uuid": "14.0.3"}}
+JSON
+  (cd "$b" && npm install --silent --no-audit --no-fund --ignore-scripts >/dev/null)
+  local tree
+  tree=$(cd "$b" && npm ls --all --parseable --long | sed -n 's/^[^:]*:\([^:]*\).*/\1/p' |
+    grep -v -e "^$pkg@" -e '^esbuild@' -e '^@esbuild/' -e '^crowdset-vendor-build@' | sort -u)
+  if [ "$tree" != "$(printf '%s\n' "${TEXT_ANNOTATOR_TREE[@]}" | sort -u)" ]; then
+    printf 'dependency tree of %s@%s differs from TEXT_ANNOTATOR_TREE:\n%s\n' "$pkg" "$TEXT_ANNOTATOR" "$tree" >&2
+    exit 1
+  fi
+  local m="$b/node_modules"
+  (cd "$b" && "$m/.bin/esbuild" "$m/$pkg/dist/text-annotator.es.js" --bundle --format=esm --minify \
+    --legal-comments=eof --define:process.env.NODE_ENV='"production"' \
+    --banner:js="/* $pkg@$TEXT_ANNOTATOR bundled with its dependencies by scripts/vendor.sh (esbuild $ESBUILD); licences: THIRD_PARTY_LICENSES */" \
+    --outfile="$out/text-annotator.es.js" --log-level=warning)
+  cp "$m/$pkg/dist/text-annotator.css" "$out/"
+  if grep -Eq '(^|[;}])import[^"]*"[^./]|import\("[^./]' "$out/text-annotator.es.js"; then
+    echo "the $pkg bundle still imports other packages" >&2
+    exit 1
+  fi
+  # The package ships no licence file: LICENSE is committed by hand from its repository (as for
+  # @annotorious/annotorious, which is also the repository and licence of @annotorious/core).
+  [ -f "$out/LICENSE" ] || { echo "add $out/LICENSE from github.com/recogito/text-annotator-js" >&2; exit 1; }
+  {
+    echo "Third-party software bundled in text-annotator.es.js, with its licence texts."
+    echo
+    for spec in "$pkg@$TEXT_ANNOTATOR" "${TEXT_ANNOTATOR_TREE[@]}"; do
+      local name=${spec%@*} version=${spec##*@} dir lic
+      dir=$(cd "$b" && npm ls --all --parseable --long | grep -F ":$spec" | head -n 1 | cut -d: -f1)
+      lic=$(ls "$dir" | grep -i -E '^(licen[cs]e|copying)' | head -n 1 || true)
+      echo "================================================================================"
+      echo "$name $version ($(node -p "require('$dir/package.json').license"))"
+      echo "================================================================================"
+      if [ -n "$lic" ]; then cat "$dir/$lic"
+      elif [ "$name" = "$pkg" ]; then cat "$out/LICENSE"
+      elif [ "$name" = "@annotorious/core" ]; then cat "$dest/@annotorious/annotorious/LICENSE"
+      else echo "no licence file for $spec" >&2; exit 1
+      fi
+      echo
+    done
+  } >"$out/THIRD_PARTY_LICENSES"
+  {
+    echo "$pkg@$TEXT_ANNOTATOR"
+    echo "bundled with esbuild@$ESBUILD:"
+    printf '  %s\n' "${TEXT_ANNOTATOR_TREE[@]}"
+  } >"$out/VERSION"
+  echo "bundled $pkg@$TEXT_ANNOTATOR -> $out/text-annotator.es.js"
+}
+if [ $# -eq 0 ] || [[ " $* " == *" @recogito/text-annotator "* ]]; then bundle_text_annotator; fi

@@ -7,6 +7,7 @@ import pytest
 
 from tests.annotation.helpers import NER, SENTIMENT
 from tests.conftest import login
+from tests.web.test_annotate_spans import drag_select
 from tests.web.test_annotate_support import open_loop, project, shot, submitted, wait_next
 
 pytestmark = pytest.mark.browser
@@ -73,28 +74,10 @@ def test_ner_spans_by_selection_with_emoji_offsets(page, live_server, tmp_path):
     assert "ner-v1" in page.locator("#prediction-note").inner_text()
     page.get_by_label("杭州 的标签").select_option("LOC")
 
-    def select(phrase: str) -> None:
-        page.evaluate("""phrase => {
-            const view = document.querySelector('.textview');
-            const walker = document.createTreeWalker(view, NodeFilter.SHOW_TEXT);
-            let node;
-            while ((node = walker.nextNode())) {
-              const at = node.data.indexOf(phrase);
-              if (at >= 0) {
-                const r = document.createRange();
-                r.setStart(node, at); r.setEnd(node, at + phrase.length);
-                const sel = getSelection(); sel.removeAllRanges(); sel.addRange(r);
-                view.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
-                return;
-              }
-            }
-            throw new Error('not found: ' + phrase);
-        }""", phrase)
-
     page.keyboard.press("1")  # PER
-    select("马云")
+    drag_select(page, "马云")
     page.locator(".labelbar button[data-label='ORG']").click()
-    select("阿里巴巴集团")
+    drag_select(page, "阿里巴巴集团")
     # keyboard route: type a phrase, Enter labels it
     page.keyboard.press("3")
     page.get_by_placeholder("查找要标注的文本（回车）").fill("1999")
@@ -103,7 +86,7 @@ def test_ner_spans_by_selection_with_emoji_offsets(page, live_server, tmp_path):
     page.locator(".relations select").nth(0).select_option(label="马云 [PER]")
     page.locator(".relations select").nth(1).select_option(label="阿里巴巴集团 [ORG]")
     page.get_by_role("button", name="添加关系").click()
-    assert page.locator(".seg.mark").count() == 3
+    page.wait_for_function("() => document.querySelectorAll('.spantext .r6o-annotation').length === 3")
     shot(page, "label-ner")
     page.get_by_role("button", name="提交").click()
     page.wait_for_selector("#all-done:not([hidden])")

@@ -1,6 +1,8 @@
-// Text widgets: spans (select to label), relations between spans, knowledge-graph triples.
-// Offsets are Python code-point indices: the selection is measured in UTF-16 units and converted,
-// so an emoji before an entity does not shift it.
+// Text widgets: spans (select to label, with @recogito/text-annotator), relations between spans,
+// knowledge-graph triples (our own text view). Offsets are Python code-point indices: selections are
+// measured in UTF-16 units and converted, so an emoji before an entity does not shift it.
+import { Origin, W3CTextFormat, createTextAnnotator } from "/static/vendor/@recogito/text-annotator/text-annotator.es.js";
+import { fromW3C, labelOf, offsetIndex, toW3C } from "./offsets.js";
 import { clone, cpLength, cpSlice, h, labelColor, newId, t, u16ToCp } from "./util.js";
 
 // A read-only text with highlighted ranges; reports selections as code-point [start, end).
@@ -93,10 +95,10 @@ function labelPicker(labels, onPick) {
       type: "button", role: "radio", "data-label": label, style: { "--mark": labelColor(labels, label) },
       onclick: () => pick(label),
     }, i < 9 ? h("kbd", {}, String(i + 1)) : null, label));
-  function pick(label) {
+  function pick(label, notify = true) {
     current = label;
     for (const b of buttons) b.setAttribute("aria-checked", String(b.dataset.label === label));
-    onPick?.(label);
+    if (notify) onPick?.(label);
   }
   box.append(...buttons);
   pick(current);
@@ -108,57 +110,117 @@ function textOf(data, to) {
   return typeof v === "string" ? v : v == null ? "" : JSON.stringify(v);
 }
 
+// Spans are drawn and selected with @recogito/text-annotator (select text to label it with the current
+// label; click a span to select it, then a label button/key relabels it and Delete removes it). Our
+// `spans` stay the source of truth: the annotator is re-synced from them after every change, and its
+// W3C selectors are converted to code-point offsets in offsets.js.
 export function spansWidget({ control, data, changed, readOnly }) {
   const text = textOf(data, control.to);
+  const index = offsetIndex(text);
+  const source = `task:${control.to}`;
   let spans = [];
   let focusId = null;
-  const picker = labelPicker(control.labels);
-  const view = textView(text, {
-    onSelect: (start, end) => !readOnly && add(start, end),
-    onPick: (ids) => {
-      focusId = ids[ids.length - 1];
-      paint();
-      list.querySelector(`[data-id="${CSS.escape(focusId)}"] select`)?.focus();
-    },
+  const picker = labelPicker(control.labels, (label) => {
+    const s = spans.find((x) => x.id === focusId);
+    if (s && !readOnly && s.label !== label) { s.label = label; paint(); changed(); }
   });
+  const view = h("div.textview.spantext", { tabindex: "0", role: "document", "aria-label": t("Task text") }, text);
   const list = h("ul.regionlist", { "aria-label": t("Spans") });
-  const el = h("div.widget.spans", {}, readOnly ? null : picker.el, view.el,
+  const el = h("div.widget.spans", {}, readOnly ? null : picker.el, view,
     readOnly ? null : findBox(text, (a, b) => add(a, b)), list);
+  const color = (label) => labelColor(control.labels, label);
+  const adapter = W3CTextFormat(source, view);
+  const anno = createTextAnnotator(view, {
+    adapter,
+    annotatingEnabled: !readOnly,
+    renderer: "SPANS",
+    style: (a, state) => ({ fill: color(labelOf(a)), fillOpacity: state?.selected ? 0.45 : 0.22,
+      underlineColor: color(labelOf(a)), underlineThickness: state?.selected ? 3 : 2, underlineOffset: 3 }),
+  });
+  anno.on("createAnnotation", (a) => {
+    const off = readOnly ? null : fromW3C(text, index, a);
+    anno.cancelSelected(); // the annotator's own copy goes with the next sync (ours gets our id)
+    if (off && !spans.some((s) => s.start === off.start && s.end === off.end && s.label === picker.get())) {
+      add(off.start, off.end);
+    } else sync();
+  });
+  anno.on("selectionChanged", (selected) => {
+    const ids = selected.map((a) => a.id).filter((id) => spans.some((s) => s.id === id));
+    const next = ids.length ? ids[ids.length - 1] : null;
+    if (next === focusId) return;
+    focusId = next;
+    paintList();
+    const s = spans.find((x) => x.id === focusId);
+    if (s) picker.pick(s.label, false);
+  });
 
   function add(start, end) {
-    spans.push({ id: newId("s"), start, end, label: picker.get(), text: view.slice(start, end) });
+    const span = { id: newId("s"), start, end, label: picker.get(), text: text.slice(index.toU16(start), index.toU16(end)) };
+    spans.push(span);
     spans.sort((a, b) => a.start - b.start || a.end - b.end);
     paint();
     changed();
   }
-  function paint() {
-    view.render(spans.map((s) => ({ ...s, color: labelColor(control.labels, s.label) })));
+  function remove(s) {
+    spans = spans.filter((x) => x !== s);
+    if (focusId === s.id) focusId = null;
+    paint();
+    changed();
+  }
+  // All spans into the annotator's store at once (replacing what it had), as REMOTE changes: they are
+  // not the annotator user's edits, so its own undo stack and lifecycle events leave them alone.
+  function sync() {
+    const parsed = spans.map((s) => adapter.parse(toW3C(index, s, source)).parsed).filter(Boolean);
+    anno.state.store.bulkAddAnnotations(parsed, true, Origin.REMOTE);
+    if (focusId) anno.setSelected(focusId);
+    if (!view.isConnected) requestAnimationFrame(() => anno.state.store.recalculatePositions());
+  }
+  function paintList() {
     list.replaceChildren(...spans.map((s) => {
       const sel = h("select", { "aria-label": t("Label of %(text)s", { text: s.text }), disabled: readOnly,
         onchange: (e) => { s.label = e.target.value; paint(); changed(); } },
         ...control.labels.map((l) => h("option", { value: l, selected: l === s.label }, l)));
-      return h("li", { "data-id": s.id, class: s.id === focusId ? "focus" : null, style: { "--mark": labelColor(control.labels, s.label) } },
+      return h("li", { "data-id": s.id, class: s.id === focusId ? "focus" : null, style: { "--mark": color(s.label) } },
         h("span.chiptext", {}, s.text), h("small", {}, ` ${s.start}–${s.end} `), sel,
         readOnly ? null : h("button.del", { type: "button", "aria-label": t("Delete %(text)s", { text: s.text }),
-          onclick: () => { spans = spans.filter((x) => x !== s); paint(); changed(); } }, "×"));
+          onclick: () => remove(s) }, "×"));
     }));
+  }
+  function paint() {
+    sync();
+    paintList();
   }
   paint();
   return {
     el,
     get: () => (spans.length ? { spans: clone(spans) } : control.required === false ? null : { spans: [] }),
     set(v) {
-      spans = clone(v?.spans || []).map((s) => ({ ...s, id: String(s.id ?? newId("s")), text: view.slice(s.start, s.end) }));
+      focusId = null;
+      spans = clone(v?.spans || []).map((s) => ({ ...s, id: String(s.id ?? newId("s")),
+        text: text.slice(index.toU16(s.start), index.toU16(s.end)) }));
       paint();
     },
     spans: () => spans,
     key(e) {
-      if (/^[1-9]$/.test(e.key) && !readOnly) {
+      if (readOnly) return false;
+      if (/^[1-9]$/.test(e.key)) {
         picker.pickIndex(Number(e.key) - 1);
+        return true;
+      }
+      const s = spans.find((x) => x.id === focusId);
+      if (s && (e.key === "Delete" || e.key === "Backspace")) {
+        remove(s);
+        return true;
+      }
+      if (s && e.key === "Escape") {
+        focusId = null;
+        anno.cancelSelected();
+        paintList();
         return true;
       }
       return false;
     },
+    destroy: () => anno.destroy(),
   };
 }
 
