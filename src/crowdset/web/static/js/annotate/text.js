@@ -140,6 +140,7 @@ export function spansWidget({ control, data, changed, readOnly }) {
   anno.on("createAnnotation", (a) => {
     const off = readOnly ? null : fromW3C(text, index, a);
     anno.cancelSelected(); // the annotator's own copy goes with the next sync (ours gets our id)
+    window.getSelection()?.removeAllRanges(); // the highlight shows the span now
     if (off && !spans.some((s) => s.start === off.start && s.end === off.end && s.label === picker.get())) {
       add(off.start, off.end);
     } else sync();
