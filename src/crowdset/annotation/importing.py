@@ -26,6 +26,7 @@ from crowdset.auth.models import User
 from crowdset.db import json_text, utcnow
 from crowdset.errors import FieldError, Invalid, invalid
 from crowdset.formats import guess_format, read_tasks
+from crowdset.gcpause import gc_paused
 from crowdset.ledger.service import actor_of, append
 
 BATCH = 2000
@@ -97,7 +98,7 @@ def import_file(s: Session, actor: User | None, project: Project, path: Path, fm
     import_id = uuid.uuid4().hex
     counts = {"tasks": 0, "gold": 0, "predictions": 0, "annotations": 0}
     batch: list[dict[str, Any]] = []
-    with path.open("rb") as fh:
+    with path.open("rb") as fh, gc_paused():  # a dict per row: no cycle-collector walks over them
         for row in read_tasks(fh, fmt, schema=project.label_schema):
             total += 1
             found = [FieldError(f or "row", r, row.line) for f, r in row.errors] if row.errors else \

@@ -33,6 +33,7 @@ from crowdset.datasets.evaluate.records import Normaliser, Rec
 from crowdset.datasets.evaluate.result import INDICATORS, IndicatorResult
 from crowdset.datasets.evaluate.scoring import cap_reasons, dimension_scores, grade
 from crowdset.datasets.evaluate.security_check import SecurityCheck
+from crowdset.gcpause import gc_paused
 from crowdset.security.pii import mask
 
 REPORT_VERSION = 1
@@ -109,30 +110,31 @@ def _run(batches: Iterable[list[RawRecord]], prof: Profile, meta: dict[str, Any]
     samples: list[dict[str, str]] = []
     tc609 = False
     norm = Normaliser(field_map)
-    for raw in batches:
-        # after the first batch (which fixes the inferred fields, types and samples), a batch of flat
-        # records goes through the checks column by column; anything else record by record
-        fb = None if ctx.first_batch or field_map or tc609 or len(samples) < 3 else FlatBatch.build(raw, norm)
-        if fb is not None:
-            ctx.records += fb.n
-            ctx.count_labels_flat(fb)
+    with gc_paused():  # one dict per record: the cycle collector would re-walk them batch after batch
+        for raw in batches:
+            # after the first batch (which fixes the inferred fields, types and samples), a batch of flat
+            # records goes through the checks column by column; anything else record by record
+            fb = None if ctx.first_batch or field_map or tc609 or len(samples) < 3 else FlatBatch.build(raw, norm)
+            if fb is not None:
+                ctx.records += fb.n
+                ctx.count_labels_flat(fb)
+                for c in checks:
+                    c.update_flat(fb, ctx)
+                continue
+            batch: list[Rec] = [norm(r) for r in raw]
+            if ctx.first_batch:
+                ctx.labelled = bool(ctx.target_labels) or any(r.labels is not None for r in batch)
+                tc609 = any(r.tc609 for r in batch)
+            ctx.records += len(batch)
+            ctx.count_labels(batch)
+            for r in batch:
+                if len(samples) >= 3:
+                    break
+                if not r.error and (r.texts or r.media):
+                    samples.append({"id": r.id, "text": mask(r.text[:200]), "media": ", ".join(m for _, m in r.media[:3])})
             for c in checks:
-                c.update_flat(fb, ctx)
-            continue
-        batch: list[Rec] = [norm(r) for r in raw]
-        if ctx.first_batch:
-            ctx.labelled = bool(ctx.target_labels) or any(r.labels is not None for r in batch)
-            tc609 = any(r.tc609 for r in batch)
-        ctx.records += len(batch)
-        ctx.count_labels(batch)
-        for r in batch:
-            if len(samples) >= 3:
-                break
-            if not r.error and (r.texts or r.media):
-                samples.append({"id": r.id, "text": mask(r.text[:200]), "media": ", ".join(m for _, m in r.media[:3])})
-        for c in checks:
-            c.update(batch, ctx)
-        ctx.first_batch = False
+                c.update(batch, ctx)
+            ctx.first_batch = False
 
     if progress:
         progress(0, 1, "finishing")
