@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from http.cookies import SimpleCookie
 
+import anyio
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +19,11 @@ from crowdset.web.i18n import pick_locale
 
 CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
        "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'")
+
+
+def _page_user(raw_session: str) -> object | None:
+    with get_db().reading() as s:
+        return auth.session_user(s, raw_session)
 
 
 class RequestContextMiddleware:
@@ -38,9 +44,8 @@ class RequestContextMiddleware:
             request = Request(scope)
             user = None
             raw = request.cookies.get(SESSION_COOKIE)
-            if raw:
-                with get_db().reading() as s:
-                    user = auth.session_user(s, raw)
+            if raw:  # a database read: off the event loop, so other requests go on meanwhile
+                user = await anyio.to_thread.run_sync(_page_user, raw)
             state["user"] = user
             state["locale"] = pick_locale(
                 request.query_params.get("lang"), request.cookies.get(self.lang_cookie),
