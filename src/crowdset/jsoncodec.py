@@ -36,7 +36,8 @@ def loads(data: bytes | str) -> Any:
 
 
 def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
-    """Compact JSON text with non-ASCII characters kept as they are (not ``\\u`` escapes)."""
+    """Compact JSON text with non-ASCII characters kept as they are (not ``\\u`` escapes). A float NaN or
+    infinity becomes ``null`` (valid JSON, which PostgreSQL requires), not json's non-standard ``NaN``."""
     try:
         return orjson.dumps(value, default=default, option=_DUMP_OPTIONS).decode("utf-8")
     except TypeError:  # orjson.JSONEncodeError: non-str keys, ints beyond 64 bits, unknown types

@@ -221,7 +221,8 @@ def test_bulk_insert_stores_each_value_as_written_and_in_file_order(world, tmp_p
 
     pid = make_project(world)
     tricky = [
-        {"data": {"text": "引号\"与反斜杠\\、换行\n和制表\t", "n": 1.5, "big": 2**53, "neg": -0.0, "e": 1e-7}},
+        {"data": {"text": "引号\"与反斜杠\\、换行\n和制表\t", "n": 1.5, "big": 2**53, "neg": -0.0, "e": 1e-7,
+                  "huge": 2**70, "order_no": 12345678901234567890123}},  # beyond 64 bits: kept exactly
         {"data": {"text": "控制符\u0001 与表情😀", "nested": {"a": [1, None, True, {"b": "中"}]}},
          "meta": {"external_id": "ext-2", "source": "爬虫"}, "priority": 7},
         {"data": {"text": "金标"}, "is_gold": True, "gold": choice("正面")},

@@ -49,3 +49,7 @@ def test_dumps_sends_dates_to_default():
     assert jsoncodec.dumps({"at": when}, default=str) == json.dumps({"at": str(when)}, separators=(",", ":"))
     with pytest.raises(TypeError):
         jsoncodec.dumps({"at": when})
+
+
+def test_dumps_writes_nan_as_null():
+    assert jsoncodec.dumps({"x": float("nan"), "y": float("inf")}) == '{"x":null,"y":null}'
