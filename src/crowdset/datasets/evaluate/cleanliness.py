@@ -209,9 +209,7 @@ class CleanlinessCheck:
         for i, dirt in enumerate(dirts):
             self.n += 1
             if dirt:
-                self.dirty += 1
-                self.dirty_reasons[dirt[0]] += 1
-                self.ev.add(ids[i], f"dirty ({dirt[0]}): {dirt[1]}")
+                self._count_dirty(ids[i], dirt)
                 continue
             norm = next(norms)
             if media and media[i]:
@@ -235,6 +233,12 @@ class CleanlinessCheck:
                 self.ids.append(ids[i])
         self.near.add_batch(np.asarray(keys, dtype=np.int64), texts)
 
+    def _count_dirty(self, rid: str, dirt: tuple[str, str] | None) -> None:
+        assert dirt is not None
+        self.dirty += 1
+        self.dirty_reasons[dirt[0]] += 1
+        self.ev.add(rid, f"dirty ({dirt[0]}): {dirt[1]}")
+
     def _consume_texts(self, ids: list[str], full_texts: list[str], dirts: list[tuple[str, str] | None]) -> None:
         """``_consume`` for records without media: digests in one pass, then the same record-order walk."""
         keys: list[int] = []
@@ -250,11 +254,7 @@ class CleanlinessCheck:
         next_bad = next(bad)
         for i, norm, dg in zip(clean, norms, digests, strict=True):
             while next_bad < i:  # dirty records before this one, so evidence stays in record order
-                dirt = dirts[next_bad]
-                assert dirt is not None
-                self.dirty += 1
-                self.dirty_reasons[dirt[0]] += 1
-                evidence.add(ids[next_bad], f"dirty ({dirt[0]}): {dirt[1]}")
+                self._count_dirty(ids[next_bad], dirts[next_bad])
                 next_bad = next(bad)
             if dg in seen:
                 self.exact += 1
@@ -268,11 +268,7 @@ class CleanlinessCheck:
                 texts.append(norm)
                 self.ids.append(ids[i])
         while next_bad < len(dirts):
-            dirt = dirts[next_bad]
-            assert dirt is not None
-            self.dirty += 1
-            self.dirty_reasons[dirt[0]] += 1
-            evidence.add(ids[next_bad], f"dirty ({dirt[0]}): {dirt[1]}")
+            self._count_dirty(ids[next_bad], dirts[next_bad])
             next_bad = next(bad)
         self.near.add_batch(np.asarray(keys, dtype=np.int64), texts)
 

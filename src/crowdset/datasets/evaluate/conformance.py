@@ -450,24 +450,25 @@ class TypeCheck:
         for r in batch:
             if r.error:
                 continue
-            bad = []
             d = r.data
-            for k, t, sure in fast:
-                v = d.get(k)
-                tv = type(v)
-                if tv is sure and (tv is not str or v.strip()):
-                    self.a += 1
-                    self.b += 1
-                    continue
-                if is_missing(v):
-                    continue
-                self.b += 1
-                if type_matches(v, t, ctx.lexical):
-                    self.a += 1
-                else:
-                    bad.append(f"{k}: expected {t}, got {value_type(v, ctx.lexical)}")
+            bad = [p for k, t, sure in fast if (p := self._count(d.get(k), k, t, sure, ctx.lexical))]
             if bad:
                 self.ev.add(r.id, "; ".join(bad[:3]))
+
+    def _count(self, v: Any, k: str, t: str, sure: type | None, lexical: bool) -> str | None:
+        """Count one value (missing ones are not counted); the problem when its type is wrong."""
+        tv = type(v)
+        if tv is sure and (tv is not str or v.strip()):
+            self.a += 1
+            self.b += 1
+            return None
+        if is_missing(v):
+            return None
+        self.b += 1
+        if type_matches(v, t, lexical):
+            self.a += 1
+            return None
+        return f"{k}: expected {t}, got {value_type(v, lexical)}"
 
     def update_flat(self, fb: FlatBatch, ctx: Ctx) -> None:
         if self.types is None:
@@ -489,18 +490,8 @@ class TypeCheck:
                 self.b += n_ok
                 continue
             for j, v in enumerate(col):  # the per-record rule of ``update``
-                tv = type(v)
-                if tv is sure and (tv is not str or v.strip()):
-                    self.a += 1
-                    self.b += 1
-                    continue
-                if is_missing(v):
-                    continue
-                self.b += 1
-                if type_matches(v, t, ctx.lexical):
-                    self.a += 1
-                else:
-                    bad.setdefault(j, []).append(f"{k}: expected {t}, got {value_type(v, ctx.lexical)}")
+                if problem := self._count(v, k, t, sure, ctx.lexical):
+                    bad.setdefault(j, []).append(problem)
         for j in sorted(bad):
             self.ev.add(fb.ids[fb.raw_pos(j)], "; ".join(bad[j][:3]))
 
