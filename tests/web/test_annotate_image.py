@@ -63,14 +63,20 @@ def submit(page) -> None:  # noqa: ANN001
     page.wait_for_selector("#all-done:not([hidden])")
 
 
-def test_box_polygon_and_keypoints_on_one_image(page, live_server, tmp_path):
-    errors = watch(page)
+def open_image_task(page, live_server, tmp_path, schema: dict, name: str = "street.png"):  # noqa: ANN001, ANN201
+    """One task on a generated W×H image, opened in the editor as the annotator; (world, project id)."""
     world = live_server.world
-    url = upload(world, "scene.png", png_bytes(W, H))
-    pid = project(world, SHAPES, [{"data": {"image": url}}], tmp_path)
+    url = upload(world, name, png_bytes(W, H))
+    pid = project(world, schema, [{"data": {"image": url}}], tmp_path)
     login(page, "annotator@example.com")
     open_loop(page, pid)
     ready(page)
+    return world, pid
+
+
+def test_box_polygon_and_keypoints_on_one_image(page, live_server, tmp_path):
+    errors = watch(page)
+    world, pid = open_image_task(page, live_server, tmp_path, SHAPES, "scene.png")
     assert page.locator(".stage img").count() == 1  # three controls, one image
 
     page.keyboard.press("2")  # boxes is the active control: its label "person"
@@ -149,12 +155,7 @@ def test_a_prediction_is_the_starting_region_and_can_be_edited(page, live_server
 
 def test_draw_while_zoomed_in_and_panned(page, live_server, tmp_path):
     errors = watch(page)
-    world = live_server.world
-    url = upload(world, "big.png", png_bytes(W, H))
-    pid = project(world, BOXES, [{"data": {"image": url}}], tmp_path)
-    login(page, "annotator@example.com")
-    open_loop(page, pid)
-    ready(page)
+    world, pid = open_image_task(page, live_server, tmp_path, BOXES, "big.png")
     before = page.locator(".stage img").bounding_box()
     stage = page.locator(".stage").bounding_box()
     page.mouse.move(stage["x"] + stage["width"] / 2, stage["y"] + stage["height"] / 2)
@@ -183,12 +184,7 @@ def test_draw_while_zoomed_in_and_panned(page, live_server, tmp_path):
 
 def test_undo_and_delete_remove_shapes(page, live_server, tmp_path):
     errors = watch(page)
-    world = live_server.world
-    url = upload(world, "street.png", png_bytes(W, H))
-    pid = project(world, BOXES, [{"data": {"image": url}}], tmp_path)
-    login(page, "annotator@example.com")
-    open_loop(page, pid)
-    ready(page)
+    world, pid = open_image_task(page, live_server, tmp_path, BOXES, "street.png")
     drag(page, (20, 20), (80, 80))
     page.wait_for_function("() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 1")
     drag(page, (200, 150), (300, 250))
