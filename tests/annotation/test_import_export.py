@@ -289,3 +289,18 @@ def world_data_dir():
     from crowdset.settings import get_settings
 
     return get_settings().data_dir
+
+
+def test_rows_without_the_field_a_control_labels_are_rejected(world, tmp_path):
+    """A control labels data[to]; a row without it would show the annotator nothing to label (a CSV
+    whose column is named differently, say), so the file is refused, naming the field and the columns."""
+    pid = make_project(world)  # choices on data.text
+    csv = "文本,备注\n服务很好,无\n".encode("gbk")
+    job = _upload(world, pid, "tasks.csv", csv, "csv")
+    assert job["state"] == "failed"
+    [err] = job["result"]["errors"]
+    assert err["field"] == "data.text" and err["row"] == 2
+    assert "sentiment" in err["message"] and "文本" in err["message"]
+    assert _count(pid) == 0
+    ok = json.dumps({"data": {"text": "有字段", "extra": None}}, ensure_ascii=False) + "\n"
+    assert _upload(world, pid, "t.jsonl", ok.encode())["state"] == "succeeded"  # other null fields are fine

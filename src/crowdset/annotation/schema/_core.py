@@ -92,6 +92,16 @@ class Control(BaseModel):
         """Yield (field, message) for references this control makes to other controls."""
         return ()
 
+    def data_fields(self) -> list[str]:
+        """The keys of a task's ``data`` this control labels: the editor shows them, so every task of
+        the project must carry them (checked on import)."""
+        to = getattr(self, "to", None)
+        if isinstance(to, str):
+            return [to]
+        if isinstance(to, list):
+            return [f for f in to if isinstance(f, str)]
+        return []
+
     def labels_of(self) -> list[str]:
         """The closed label set of this control (see `control_labels`)."""
         labels = getattr(self, "labels", None)
@@ -374,6 +384,7 @@ class LabelSchema(BaseModel):
 
     controls: list[SerializeAsAny[Control]]
     _by_name: dict[str, Control] = PrivateAttr(default_factory=dict)
+    _data_fields: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> dict[str, Any]:
@@ -391,6 +402,15 @@ class LabelSchema(BaseModel):
 
     def model_post_init(self, context: Any, /) -> None:
         self._by_name = {c.name: c for c in self.controls}
+        self._data_fields = {}
+        for c in self.controls:
+            for f in c.data_fields():
+                self._data_fields.setdefault(f, c.name)
+
+    @property
+    def data_fields(self) -> dict[str, str]:
+        """Every task ``data`` key some control labels, with the first control that labels it."""
+        return self._data_fields
 
     @classmethod
     def parse(cls, obj: Any) -> LabelSchema:

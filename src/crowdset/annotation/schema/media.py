@@ -259,6 +259,9 @@ class ImageTextAlignmentControl(Control):
     text: FieldName
     score_scale: Scale = Field(default_factory=lambda: [1, 5])
 
+    def data_fields(self) -> list[str]:
+        return [self.image, self.text]
+
 
 def _validate_alignment(
     control: ImageTextAlignmentControl, value: dict[str, Any], path: str, ctx: ResultContext
