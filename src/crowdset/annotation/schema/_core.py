@@ -7,6 +7,7 @@ Kinds live in sibling modules and register themselves here, so a plugin adds a k
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
@@ -384,7 +385,6 @@ class LabelSchema(BaseModel):
 
     controls: list[SerializeAsAny[Control]]
     _by_name: dict[str, Control] = PrivateAttr(default_factory=dict)
-    _data_fields: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> dict[str, Any]:
@@ -402,15 +402,16 @@ class LabelSchema(BaseModel):
 
     def model_post_init(self, context: Any, /) -> None:
         self._by_name = {c.name: c for c in self.controls}
-        self._data_fields = {}
+
+    @functools.cached_property
+    def data_fields(self) -> dict[str, str]:
+        """Every task ``data`` key some control labels, with the first control that labels it (cached:
+        the import checks it on every row)."""
+        fields: dict[str, str] = {}
         for c in self.controls:
             for f in c.data_fields():
-                self._data_fields.setdefault(f, c.name)
-
-    @property
-    def data_fields(self) -> dict[str, str]:
-        """Every task ``data`` key some control labels, with the first control that labels it."""
-        return self._data_fields
+                fields.setdefault(f, c.name)
+        return fields
 
     @classmethod
     def parse(cls, obj: Any) -> LabelSchema:
