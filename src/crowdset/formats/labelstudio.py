@@ -559,8 +559,11 @@ def ls_task_to_task(obj: Any, schema: dict[str, Any] | None) -> tuple[dict[str, 
         ann_meta.append(_entry(fields, conv))
         if a.get("ground_truth") and gold is None:
             gold = conv.result
-    preds, pred_meta = [], []
+    preds, pred_meta, pred_ids = [], [], []
     for i, p in enumerate(obj.get("predictions") or []):
+        if isinstance(p, int) and not isinstance(p, bool):
+            pred_ids.append(p)  # LS 1.23's GET /export lists prediction ids, not predictions
+            continue
         if not isinstance(p, dict):
             errors.append((f"predictions[{i}]", "must be an object"))
             continue
@@ -590,6 +593,8 @@ def ls_task_to_task(obj: Any, schema: dict[str, Any] | None) -> tuple[dict[str, 
         ls_meta["predictions"] = pred_meta
     if cancelled:
         ls_meta["cancelled"] = cancelled
+    if pred_ids:
+        ls_meta["prediction_ids"] = pred_ids
     if ls_meta:
         extra["meta"] = {"labelstudio": ls_meta}
     task = build_task(obj["data"], extra, errors)
