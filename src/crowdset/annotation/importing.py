@@ -187,14 +187,38 @@ def _insert_rows_sqlite(s: Session, rows: list[tuple[Any, ...]]) -> list[int]:
     return list(range(last - len(rows) + 1, last + 1))
 
 
+def _insert_rows_postgresql(s: Session, rows: list[tuple[Any, ...]]) -> list[int]:
+    """PostgreSQL bulk path: ids drawn from the table's sequence first (so they follow the file), then
+    one ``COPY ... FROM STDIN`` for the batch, 8-10x faster than multi-row INSERT ... RETURNING. Same
+    transaction: the rows commit or roll back with the rest of the import."""
+    conn = s.connection()
+    ids = list(conn.exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence('tasks', 'id')) FROM generate_series(1, %(n)s)", {"n": len(rows)},
+    ).scalars())
+    cursor = conn.connection.driver_connection.cursor()  # the psycopg connection of this transaction
+    try:
+        with cursor.copy(f"COPY tasks (id, {', '.join(_TASK_COLUMNS)}) FROM STDIN") as copy:  # noqa: S608
+            for task_id, (pid, ext, data, meta, gold_flag, gold, prio, state, taken, done, imp, created, updated) \
+                    in zip(ids, rows, strict=True):
+                copy.write_row((task_id, pid, ext, json_text(data), None if meta is None else json_text(meta),
+                                gold_flag, None if gold is None else json_text(gold), prio, state, taken, done, imp,
+                                created, updated))
+    finally:
+        cursor.close()
+    return ids
+
+
 def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], import_id: str,
                  counts: dict[str, int]) -> None:
     """Insert already-checked tasks (with their predictions and annotations) in one batch."""
     now = utcnow()
     pid = project.id
     rows = [_task_values(pid, t, import_id, now) for t in tasks]
-    if s.get_bind().dialect.name == "sqlite":
+    dialect = s.get_bind().dialect.name
+    if dialect == "sqlite":
         ids = _insert_rows_sqlite(s, rows)
+    elif dialect == "postgresql":
+        ids = _insert_rows_postgresql(s, rows)
     else:
         ids = list(s.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True),
                              [dict(zip(_TASK_COLUMNS, r, strict=True)) for r in rows]))
