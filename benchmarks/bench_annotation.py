@@ -267,11 +267,13 @@ def check(r: httpx.Response, *ok: int) -> httpx.Response:
 
 
 class Ours:
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, database_url: str | None = None) -> None:
         self.dir = workdir / "crowdset"
         self.dir.mkdir()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("CROWDSET_")}
         self.env.update(CROWDSET_DATA_DIR=str(self.dir / "data"), PYTHONUNBUFFERED="1")
+        if database_url:
+            self.env["CROWDSET_DATABASE_URL"] = database_url
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
         self.server = Server("crowdset", [str(CROWDSET), "serve", "--host", HOST, "--port", str(self.port)],
@@ -504,8 +506,9 @@ def report(args: argparse.Namespace, o: dict[str, Any], p: dict[str, Any] | None
         ("RSS idle after first start", "rss_idle_mib", "{:.0f} MiB", False),
         ("RSS after restart", "rss_restart_mib", "{:.0f} MiB", False),
     ]
+    ours_db = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\n== Annotation: Crowdset vs Label Studio 1.23 ({n:,} tasks, loop {args.iterations} iterations "
-          f"after {args.warmup} warm-up; SQLite both)")
+          f"after {args.warmup} warm-up; Crowdset on {ours_db}, Label Studio on SQLite)")
     w = 34
     print(f"{'figure':<{w}} {'Crowdset':>16} {'Label Studio':>16} {'ours vs peer':>13}")
     print("-" * (w + 48))
@@ -520,7 +523,7 @@ def report(args: argparse.Namespace, o: dict[str, Any], p: dict[str, Any] | None
               f"Label Studio's first start includes its migrations)")
     print("ratios: rates ours/peer; times, latencies and memory peer/ours (>1x means ours is better)")
     if "big" in o:
-        print(f"\n== Crowdset alone at scale (SQLite): {args.big:,} tasks")
+        print(f"\n== Crowdset alone at scale ({ours_db}): {args.big:,} tasks")
         print(f"import {args.big:,} tasks: {o['big_import_s']:.1f} s ({o['big_import_rate']:,.0f} tasks/s), "
               f"server peak RSS {o['big_import_peak_rss_mib']:.0f} MiB")
         print(f"{'tasks in project':<20} {'next p50':>9} {'next p95':>9} {'submit p50':>11} {'submit p95':>11}")
@@ -540,6 +543,9 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=20, help="unmeasured iterations first")
     ap.add_argument("--no-peer", action="store_true", help="run ours only")
     ap.add_argument("--keep", action="store_true", help="keep the temporary data directories")
+    ap.add_argument("--database-url", default=None,
+                    help="run ours on this (empty, already created) database instead of SQLite, e.g. "
+                         "postgresql+psycopg://postgres@127.0.0.1:5432/bench (the peer stays on SQLite)")
     args = ap.parse_args()
     if args.tasks < args.warmup + args.iterations or (args.big and args.big < args.warmup + args.iterations):
         ap.error("--tasks and --big must be at least --warmup + --iterations")
@@ -559,7 +565,7 @@ def main() -> int:
     try:
         jsonl = work / "tasks.jsonl"
         write_jsonl(jsonl, args.tasks)
-        ours = Ours(work)
+        ours = Ours(work, args.database_url)
         ours_fig["migrate_s"] = ours.setup()
         bench_side(ours, "ours", args.tasks, jsonl, args.warmup, args.iterations, ours_fig)
         jsonl.unlink()
