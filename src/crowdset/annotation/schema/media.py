@@ -8,6 +8,7 @@ percent <-> pixel conversions round.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from pydantic import Field
@@ -132,15 +133,21 @@ def _regions(ctx: ResultContext, path: str, value: dict[str, Any], key: str) -> 
     return items, _frame(ctx, path, value, bool(items))
 
 
+def _each_region(ctx: ResultContext, path: str, regions: list[Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, region) for each region that is an object, its id claimed; the others are reported."""
+    for i, region in enumerate(regions):
+        p = f"{path}[{i}]"
+        if not isinstance(region, dict):
+            ctx.error(p, "must be an object")
+            continue
+        ctx.claim_id(f"{p}.id", region.get("id"))
+        yield p, region
+
+
 def _validate_bbox(control: BboxControl, value: dict[str, Any], path: str, ctx: ResultContext) -> None:
     boxes, frame = _regions(ctx, path, value, "boxes")
     allowed = control._label_set
-    for i, box in enumerate(boxes):
-        p = f"{path}.boxes[{i}]"
-        if not isinstance(box, dict):
-            ctx.error(p, "must be an object")
-            continue
-        ctx.claim_id(f"{p}.id", box.get("id"))
+    for p, box in _each_region(ctx, f"{path}.boxes", boxes):
         _check_box(ctx, p, box, frame)
         check_label(ctx, f"{p}.label", box.get("label"), allowed)
 
@@ -148,12 +155,7 @@ def _validate_bbox(control: BboxControl, value: dict[str, Any], path: str, ctx: 
 def _validate_polygon(control: PolygonControl, value: dict[str, Any], path: str, ctx: ResultContext) -> None:
     polygons, frame = _regions(ctx, path, value, "polygons")
     allowed = control._label_set
-    for i, poly in enumerate(polygons):
-        p = f"{path}.polygons[{i}]"
-        if not isinstance(poly, dict):
-            ctx.error(p, "must be an object")
-            continue
-        ctx.claim_id(f"{p}.id", poly.get("id"))
+    for p, poly in _each_region(ctx, f"{path}.polygons", polygons):
         points = poly.get("points")
         if not isinstance(points, list):
             ctx.error(f"{p}.points", "required list of [x, y]")
@@ -173,12 +175,7 @@ def _validate_polygon(control: PolygonControl, value: dict[str, Any], path: str,
 def _validate_keypoints(control: KeypointsControl, value: dict[str, Any], path: str, ctx: ResultContext) -> None:
     points, frame = _regions(ctx, path, value, "keypoints")
     allowed = control._label_set
-    for i, kp in enumerate(points):
-        p = f"{path}.keypoints[{i}]"
-        if not isinstance(kp, dict):
-            ctx.error(p, "must be an object")
-            continue
-        ctx.claim_id(f"{p}.id", kp.get("id"))
+    for p, kp in _each_region(ctx, f"{path}.keypoints", points):
         x, y = kp.get("x"), kp.get("y")
         if not (is_num(x) and is_num(y)):
             ctx.error(p, "x and y must be numbers")
