@@ -203,18 +203,26 @@ def mask_value(kind: str, value: str) -> str:
 
 
 def mask(text: str, kinds: Iterable[str] | None = None) -> str:
-    """``text`` with every detected value masked in place (e.g. 320102********1234, 138****5678)."""
-    hits = detect(text, kinds)
-    if not hits:
-        return text
-    out: list[str] = []
-    pos = 0
-    for h in hits:
-        out.append(text[pos : h.start])
-        out.append(mask_value(h.kind, h.value))
-        pos = h.end
-    out.append(text[pos:])
-    return "".join(out)
+    """``text`` with every detected value masked in place (e.g. 320102********1234, 138****5678).
+
+    Masked to a fixed point: a masked value can leave a new candidate next to it (an ID's visible last
+    digits followed by "::0" read as an IPv6 address), which is masked too, so masking a masked text
+    changes nothing. Each round only turns characters into '*', so it ends."""
+    while True:
+        hits = detect(text, kinds)
+        if not hits:
+            return text
+        out: list[str] = []
+        pos = 0
+        for h in hits:
+            out.append(text[pos : h.start])
+            out.append(mask_value(h.kind, h.value))
+            pos = h.end
+        out.append(text[pos:])
+        masked = "".join(out)
+        if masked == text:
+            return text
+        text = masked
 
 
 # --- sensitive personal information (PIPL art. 28) -------------------------------------------------
