@@ -120,6 +120,7 @@ export function spansWidget({ control, data, changed, readOnly }) {
   const source = `task:${control.to}`;
   let spans = [];
   let focusId = null;
+  let echo = null; // the span sync() last selected itself; its selection event is not a user action
   const picker = labelPicker(control.labels, (label) => {
     const s = spans.find((x) => x.id === focusId);
     if (s && !readOnly && s.label !== label) { s.label = label; paint(); changed(); }
@@ -145,9 +146,17 @@ export function spansWidget({ control, data, changed, readOnly }) {
       add(off.start, off.end);
     } else sync();
   });
+  view.addEventListener("pointerdown", () => { echo = null; }, true); // what follows a click is the user's
   anno.on("selectionChanged", (selected) => {
     const ids = selected.map((a) => a.id).filter((id) => spans.some((s) => s.id === id));
     const next = ids.length ? ids[ids.length - 1] : null;
+    if (next !== null && next === echo) {
+      // Our own re-selection in sync(), which may arrive late (after Escape, say): never the user's
+      // pick, so it changes neither the focus nor the current label.
+      echo = null;
+      if (focusId === null) anno.cancelSelected();
+      return;
+    }
     if (next === focusId) return;
     focusId = next;
     paintList();
@@ -173,7 +182,10 @@ export function spansWidget({ control, data, changed, readOnly }) {
   function sync() {
     const parsed = spans.map((s) => adapter.parse(toW3C(index, s, source)).parsed).filter(Boolean);
     anno.state.store.bulkAddAnnotations(parsed, true, Origin.REMOTE);
-    if (focusId) anno.setSelected(focusId);
+    if (focusId) {
+      echo = focusId;
+      anno.setSelected(focusId);
+    }
     if (!view.isConnected) requestAnimationFrame(() => anno.state.store.recalculatePositions());
   }
   function paintList() {
