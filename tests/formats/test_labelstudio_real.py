@@ -373,6 +373,9 @@ def test_real_exports_import_into_projects_and_export_back(world, export):
         n_pred = sum(1 for t in src for p in t["predictions"] if isinstance(p, dict))
         assert (report["tasks"], report["annotations"], report["predictions"]) == (len(src), n_ann, n_pred), slug
         assert report["gold"] == sum(1 for t in src if any(a["ground_truth"] for a in t["annotations"]))
+        by_id = sum(1 for t in src for p in t["predictions"] if isinstance(p, int))
+        assert report.get("prediction_ids_only", 0) == by_id, slug  # the quick export's predictions: said, not lost silently
+        assert bool(report.get("warnings")) == bool(by_id), slug
         expected = {str(t["meta"]["external_id"]): t for t in imported(name, schema)}
         with get_db().reading() as s:
             tasks = s.scalars(select(Task).where(Task.project_id == pid).order_by(Task.id)).all()

@@ -138,6 +138,8 @@ def import_cmd(
         raise error_exit(exc) from None
     typer.echo(f"imported {report['tasks']} tasks ({report['gold']} gold, {report['predictions']} predictions, "
                f"{report['annotations']} annotations) from {report['format']}; import id {report['import_id']}")
+    for warning in report.get("warnings", []):
+        typer.echo(f"warning: {warning}", err=True)
 
 
 def export_cmd(

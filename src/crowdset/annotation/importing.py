@@ -129,7 +129,12 @@ def import_file(s: Session, actor: User | None, project: Project, path: Path, fm
         insert_tasks(s, project, batch, import_id, counts)
     append(s, "tasks.imported", f"project:{project.id}", actor_of(actor),
            {"import_id": import_id, "format": fmt, "file_sha256": file_sha256(path), **counts})
-    return {"import_id": import_id, "format": fmt, **counts}
+    report: dict[str, Any] = {"import_id": import_id, "format": fmt, **counts}
+    if counts.get("prediction_ids_only"):
+        report["warnings"] = [
+            f"{counts['prediction_ids_only']} predictions are listed by id only (Label Studio's quick JSON export), "
+            "so they were not imported; export a snapshot with full predictions to bring them over"]
+    return report
 
 
 _TASK_COLUMNS = ("project_id", "external_id", "data", "meta", "is_gold", "gold", "priority", "state", "n_taken",
@@ -236,6 +241,8 @@ def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], impo
                          "review_state": "none", "created_at": now, "submitted_at": now, "updated_at": now})
         if t.get("annotations") and not t.get("is_gold") and len(t["annotations"]) >= project.overlap:
             complete.append(task_id)
+        if (meta := t.get("meta")) and (ids_only := (meta.get("labelstudio") or {}).get("prediction_ids")):
+            counts["prediction_ids_only"] = counts.get("prediction_ids_only", 0) + len(ids_only)
     if preds:
         s.execute(insert(Prediction), preds)
     if anns:
