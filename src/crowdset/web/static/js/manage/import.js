@@ -33,7 +33,8 @@ form.addEventListener("submit", async (ev) => {
     const started = await api(`/api/v1/projects/${form.dataset.project}/imports`, { method: "POST", body: new FormData(form) });
     const job = await pollJob(started, (j) => showProgress(bar, label, j));
     if (job.state === "succeeded") {
-      done.textContent = fill(t.done, job.result || {});
+      // what was imported, then anything the import could not bring over (e.g. predictions listed by id)
+      done.textContent = [fill(t.done, job.result || {}), ...(job.result?.warnings || [])].join(" ");
       done.hidden = false;
     } else {
       showErrors(job.result?.detail || job.error || t.failed, job.result?.errors || []);
