@@ -15,11 +15,11 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from crowdset.annotation.models import Annotation, Prediction, Project, Task
-from crowdset.annotation.review import settle
+from crowdset.annotation.review import outcome
 from crowdset.annotation.schema import LabelSchema
 from crowdset.annotation.validation import result_errors, schema_of
 from crowdset.auth.models import User
@@ -229,7 +229,7 @@ def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], impo
                              [dict(zip(_TASK_COLUMNS, r, strict=True)) for r in rows]))
     preds: list[dict[str, Any]] = []
     anns: list[dict[str, Any]] = []
-    complete: list[int] = []
+    complete: list[tuple[int, list[dict[str, Any]]]] = []
     for task_id, t in zip(ids, tasks, strict=True):
         for p in t.get("predictions") or []:
             preds.append({"task_id": task_id, "model": str(p.get("model") or p.get("model_version") or "unknown")[:200],
@@ -240,15 +240,17 @@ def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], impo
                          "imported_annotator": str(a.get("annotator"))[:200] if a.get("annotator") is not None else None,
                          "review_state": "none", "created_at": now, "submitted_at": now, "updated_at": now})
         if t.get("annotations") and not t.get("is_gold") and len(t["annotations"]) >= project.overlap:
-            complete.append(task_id)
+            complete.append((task_id, [a["result"] for a in t["annotations"]]))
         if (meta := t.get("meta")) and (ids_only := (meta.get("labelstudio") or {}).get("prediction_ids")):
             counts["prediction_ids_only"] = counts.get("prediction_ids_only", 0) + len(ids_only)
     if preds:
         s.execute(insert(Prediction), preds)
     if anns:
         s.execute(insert(Annotation), anns)
-    for task in s.scalars(select(Task).where(Task.id.in_(complete))) if complete else []:
-        settle(s, project, task)
+    if complete:  # settled as a submit would settle them, from the results in hand: one bulk UPDATE
+        schema = schema_of(project)
+        s.execute(update(Task), [{"id": task_id, **outcome(project, schema, results, len(results), False)}
+                                 for task_id, results in complete])
     s.flush()
     counts["tasks"] += len(ids)
     counts["gold"] += sum(1 for t in tasks if t.get("is_gold"))

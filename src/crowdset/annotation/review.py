@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from crowdset.annotation import consensus
 from crowdset.annotation.models import VERDICTS, Annotation, Project, Review, Task
-from crowdset.annotation.projects import get_project, parse_schema
+from crowdset.annotation.projects import get_project
 from crowdset.annotation.scheduler import release_slot
-from crowdset.annotation.validation import check_result
+from crowdset.annotation.schema import LabelSchema
+from crowdset.annotation.validation import check_result, schema_of
 from crowdset.auth.models import User
 from crowdset.db import utcnow
 from crowdset.errors import Conflict, NotFound, invalid
@@ -43,28 +44,29 @@ def _assign(task: Task, **values: Any) -> None:
             setattr(task, name, value)
 
 
+def outcome(project: Project, schema: LabelSchema, results: list[dict[str, Any]], n_submitted: int,
+            pending: bool) -> dict[str, Any]:
+    """The task fields a task's submitted annotations settle it to (pure: the same rule for a submit,
+    a review and a bulk import, which has the results in hand)."""
+    if n_submitted < project.overlap:
+        return {"state": "open", "final": None, "final_method": None, "final_confidence": None}
+    if pending:
+        return {"state": "review"}
+    agreement = consensus.agreement(schema, results)
+    if len(results) > 1 and agreement < project.agreement_threshold:
+        return {"agreement": agreement, "state": "arbitration", "final": None, "final_method": None}
+    final, confidence = consensus.consensus(schema, results)
+    return {"agreement": agreement, "final": final, "final_confidence": confidence,
+            "final_method": "single" if len(results) == 1 else "majority", "final_by": None, "state": "done"}
+
+
 def settle(s: Session, project: Project, task: Task) -> None:
     if task.is_gold or task.final_method in ("expert", "review_fix"):
         return
     subs = submitted(s, task.id)
-    pending = any(a.review_state == "pending" for a in subs)
-    if len(subs) < project.overlap:
-        _assign(task, state="open", final=None, final_method=None, final_confidence=None)
-        return
-    if pending:
-        task.state = "review"
-        return
-    schema = parse_schema(project.label_schema)
     results = [a.result for a in subs if a.result is not None]
-    task.agreement = consensus.agreement(schema, results)
-    if len(results) > 1 and task.agreement < project.agreement_threshold:
-        task.state, task.final, task.final_method = "arbitration", None, None
-        return
-    final, confidence = consensus.consensus(schema, results)
-    task.final, task.final_confidence = final, confidence
-    task.final_method = "single" if len(results) == 1 else "majority"
-    task.final_by = None
-    task.state = "done"
+    pending = any(a.review_state == "pending" for a in subs)
+    _assign(task, **outcome(project, schema_of(project), results, len(subs), pending))
 
 
 def review(s: Session, reviewer: User, annotation_id: int, verdict: str, comment: str = "",
