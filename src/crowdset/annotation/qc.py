@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crowdset.annotation.models import Annotation, Prediction, Project, QualityRun, Task
@@ -231,24 +231,30 @@ def run_quality(s: Session, actor: User | None, project: Project, method: str = 
 
 
 def _write_finals(s: Session, project: Project, method: str, decided: dict[int, dict[str, tuple[Any, float]]]) -> int:
-    """Final result per settled task (enough annotations, no pending review or arbitration)."""
+    """Final result per settled task (enough annotations, no pending review or arbitration): the three
+    columns it needs read per 1,000 tasks, the finals written as one bulk UPDATE per chunk."""
     n = 0
     ids = list(decided)
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
-        for task in s.scalars(select(Task).where(Task.id.in_(chunk), Task.is_gold.is_(False))):
-            if task.state != "done" or task.final_method in KEEP_FINAL:
+        rows = s.execute(select(Task.id, Task.state, Task.final_method, Task.final)
+                         .where(Task.id.in_(chunk), Task.is_gold.is_(False)))
+        changes = []
+        for task_id, state, final_method, current in rows:
+            if state != "done" or final_method in KEEP_FINAL:
                 continue
-            final = dict(task.final or {})
+            final = dict(current or {})
             confs = []
-            for control, (value, conf) in decided[task.id].items():
+            for control, (value, conf) in decided[task_id].items():
                 if value is not None:
                     final[control] = value
                     confs.append(conf)
             if confs:
-                task.final, task.final_method = final, method
-                task.final_confidence = float(sum(confs) / len(confs))
-                n += 1
+                changes.append({"id": task_id, "final": final, "final_method": method,
+                                "final_confidence": float(sum(confs) / len(confs))})
+        if changes:
+            s.execute(update(Task), changes)
+            n += len(changes)
     return n
 
 
