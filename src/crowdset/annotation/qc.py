@@ -21,6 +21,7 @@ from crowdset.annotation.schema import LabelSchema, classification_value
 from crowdset.annotation.validation import schema_of
 from crowdset.auth.models import User
 from crowdset.errors import invalid
+from crowdset.gcpause import gc_paused
 from crowdset.ledger.service import actor_of, append
 from crowdset.quality.aggregation import CLASSIFICATION_METHODS, aggregate
 from crowdset.quality.agreement import (
@@ -164,6 +165,12 @@ def _pred_probs(s: Session, project: Project, schema: LabelSchema, control: str,
 def run_quality(s: Session, actor: User | None, project: Project, method: str = "ds", control: str | None = None,
                 progress: ProgressFn | None = None) -> QualityRun:
     """Aggregate, score and flag; write final results for settled tasks; store the run."""
+    with gc_paused():  # a dict per label read back: the cycle collector would re-walk them all
+        return _run_quality(s, actor, project, method, control, progress)
+
+
+def _run_quality(s: Session, actor: User | None, project: Project, method: str, control: str | None,
+                 progress: ProgressFn | None) -> QualityRun:
     if method not in CLASSIFICATION_METHODS:
         raise invalid("method", f"one of {', '.join(CLASSIFICATION_METHODS)}")
     schema = schema_of(project)
