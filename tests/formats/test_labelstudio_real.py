@@ -401,3 +401,19 @@ def test_real_exports_import_into_projects_and_export_back(world, export):
             full = [p for p in theirs["predictions"] if isinstance(p, dict)]
             assert [(_by_id(p["result"]), p["model_version"]) for p in ours["predictions"]] == [
                 (_by_id(p["result"]), p["model_version"]) for p in full], slug
+
+
+def test_cli_warns_when_predictions_come_by_id_only(world):
+    """The quick JSON export's predictions cannot be imported; the CLI says so instead of staying silent."""
+    from typer.testing import CliRunner
+
+    from crowdset.cli import app
+    from tests.annotation.helpers import make_project
+
+    pid = make_project(world, schema=schema_of("choices"))
+    r = CliRunner().invoke(app, ["import", str(LS / "choices.json"), "--project", str(pid), "--format", "labelstudio"])
+    assert r.exit_code == 0, r.output
+    assert "warning: 2 predictions are listed by id only" in r.output, r.output
+    r = CliRunner().invoke(app, ["import", str(LS / "choices.snapshot.json"), "--project", str(pid),
+                                 "--format", "labelstudio"])
+    assert r.exit_code == 0 and "warning" not in r.output, r.output
