@@ -170,14 +170,14 @@ _SQLITE_INSERT_DATA_ONLY = (
 )
 
 
-def _insert_rows_sqlite(s: Session, rows: list[tuple[Any, ...]]) -> list[int]:
+def _insert_rows_sqlite(s: Session, rows: list[tuple[Any, ...]], data_only: bool) -> list[int]:
     """SQLite bulk path: the batch goes in as one JSON array that SQLite unpacks itself
     (``json_each``), 3-4x faster than binding 13 parameters per row with ``executemany``. JSON
     columns come out as the same compact text ``json_text`` writes. The ids are the consecutive
     rowids ending at ``last_insert_rowid()``: this transaction holds the write lock, so nobody else
     can insert in between, and ``ORDER BY key`` keeps the batch's order."""
     pid, import_id, stamp = rows[0][0], rows[0][10], rows[0][11]
-    if all(r[1] is None and r[3] is None and not r[4] and r[5] is None and r[6] == 0 and r[8] == 0 for r in rows):
+    if data_only:
         sql, packed = _SQLITE_INSERT_DATA_ONLY, json_text([r[2] for r in rows])
     else:
         sql = _SQLITE_INSERT
@@ -219,14 +219,10 @@ def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], impo
     now = utcnow()
     pid = project.id
     rows = [_task_values(pid, t, import_id, now) for t in tasks]
-    dialect = s.get_bind().dialect.name
-    if dialect == "sqlite":
-        ids = _insert_rows_sqlite(s, rows)
-    elif dialect == "postgresql":
+    if s.get_bind().dialect.name == "sqlite":
+        ids = _insert_rows_sqlite(s, rows, data_only=all(len(t) == 1 for t in tasks))
+    else:  # PostgreSQL, the other supported database
         ids = _insert_rows_postgresql(s, rows)
-    else:
-        ids = list(s.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True),
-                             [dict(zip(_TASK_COLUMNS, r, strict=True)) for r in rows]))
     preds: list[dict[str, Any]] = []
     anns: list[dict[str, Any]] = []
     complete: list[tuple[int, list[dict[str, Any]]]] = []
