@@ -96,7 +96,7 @@ def test_serve_starts_the_platform(tmp_path):
         assert r.json()["status"] == "ok"
         assert "Crowdset" in httpx.get(f"http://127.0.0.1:{port}/").text
         assert (tmp_path / "crowdset.db").exists() and (tmp_path / "keys" / "secret_key").exists()
-        mode = (tmp_path / "secret_key").stat().st_mode & 0o777
+        mode = (tmp_path / "keys" / "secret_key").stat().st_mode & 0o777
         assert mode == 0o600
         import sqlite3
 
