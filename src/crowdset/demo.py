@@ -1,10 +1,12 @@
 """Demo data for a first look: two organisations and one person for each working role.
 
-Passwords are generated per installation and kept in ``<data_dir>/demo-credentials.txt`` (never in
-the repository); running the command again prints the same accounts without duplicating them."""
+Passwords are generated per installation and kept in ``<keys_dir>/demo-credentials.txt`` (mode 0600,
+never in the repository, never in a folder a request can name); running the command again prints the
+same accounts without duplicating them."""
 
 from __future__ import annotations
 
+import os
 import secrets
 
 from sqlalchemy import select
@@ -30,16 +32,27 @@ PEOPLE = [
 ]
 
 
+CREDENTIALS_FILE = "demo-credentials.txt"
+
+
 def _credentials() -> dict[str, str]:
-    path = get_settings().ensure_data_dir() / "demo-credentials.txt"
+    settings = get_settings()
+    path = settings.ensure_keys_dir() / CREDENTIALS_FILE
+    legacy = settings.data_dir / CREDENTIALS_FILE  # where versions before the keys folder kept them
+    if not path.exists() and legacy.is_file():
+        os.replace(legacy, path)
     creds: dict[str, str] = {}
     if path.exists():
         creds = dict(line.split("\t", 1) for line in path.read_text().splitlines() if "\t" in line)
     missing = [email for email, *_ in PEOPLE if email not in creds]
     if missing:
         creds.update({email: secrets.token_urlsafe(12) for email in missing})
-        path.write_text("".join(f"{e}\t{p}\n" for e, p in creds.items()))
-        path.chmod(0o600)
+        tmp = path.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private from the first byte
+        with os.fdopen(fd, "w") as fh:
+            fh.write("".join(f"{e}\t{p}\n" for e, p in creds.items()))
+        os.replace(tmp, path)
     return creds
 
 

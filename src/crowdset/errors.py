@@ -57,6 +57,10 @@ class Conflict(CrowdsetError):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class TooLarge(CrowdsetError):
+    status, title, slug = 413, "Request body too large", "too-large"
+
+
 @dataclass
 class Throttled(CrowdsetError):
     retry_after: int = 60

@@ -60,15 +60,23 @@ def test_csv_and_format_guessing(world):
     assert job["result"]["tasks"] == 2 and job["result"]["gold"] == 1
 
 
-def test_import_from_data_dir_path_and_traversal_refused(world, backend):
+def test_import_from_the_organisations_import_folder_and_traversal_refused(world, backend, tmp_path, monkeypatch):
+    from crowdset.settings import reset_settings
+
+    monkeypatch.setenv("CROWDSET_IMPORT_DIR", str(tmp_path / "imports"))
+    reset_settings()
     pid = make_project(world)
-    (backend.data_dir / "incoming").mkdir(exist_ok=True)
-    (backend.data_dir / "incoming" / "t.jsonl").write_text(json.dumps(texts(1)[0], ensure_ascii=False) + "\n")
+    folder = tmp_path / "imports" / str(world.org_a) / "incoming"
+    folder.mkdir(parents=True)
+    (folder / "t.jsonl").write_text(json.dumps(texts(1)[0], ensure_ascii=False) + "\n")
     r = world.client.post(f"/api/v1/projects/{pid}/imports", json={"path": "incoming/t.jsonl"}, headers=world.h("manager"))
     assert r.status_code == 202 and world.client.get(r.json()["url"], headers=world.h("manager")).json()["state"] == "succeeded"
-    for bad in ("../../etc/passwd", "/etc/passwd", "file:///etc/passwd", "https://example.com/x.jsonl"):
+    assert (folder / "t.jsonl").exists()  # the operator's file stays
+    for bad in ("../../etc/passwd", "/etc/passwd", "file:///etc/passwd", "https://example.com/x.jsonl",
+                f"../{world.org_b}/x.jsonl", "incoming/../../x", "C:\\x.jsonl", "a\x00b", "x" * 5000, 5, None, ""):
         r = world.client.post(f"/api/v1/projects/{pid}/imports", json={"path": bad}, headers=world.h("manager"))
-        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "path", bad
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "path", (bad, r.text)
+        assert "http" not in r.json()["errors"][0]["message"]
     r = world.client.post(f"/api/v1/projects/{pid}/imports", json={"path": "incoming/t.jsonl"},
                           headers=world.h("annotator"))
     assert r.status_code in (403, 404)
@@ -300,7 +308,8 @@ def test_rows_without_the_field_a_control_labels_are_rejected(world, tmp_path):
     assert job["state"] == "failed"
     [err] = job["result"]["errors"]
     assert err["field"] == "data.text" and err["row"] == 2
-    assert "sentiment" in err["message"] and "文本" in err["message"]
+    assert "sentiment" in err["message"] and "'text'" in err["message"]
+    assert "文本" not in err["message"]  # the file's own header is never echoed back
     assert _count(pid) == 0
     ok = json.dumps({"data": {"text": "有字段", "extra": None}}, ensure_ascii=False) + "\n"
     assert _upload(world, pid, "t.jsonl", ok.encode())["state"] == "succeeded"  # other null fields are fine

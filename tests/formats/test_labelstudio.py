@@ -149,4 +149,4 @@ def test_unsupported_type_on_a_known_control_is_an_error():
                              SCHEMA)
     except LSConversionError as exc:
         conv_errors = exc.errors
-    assert conv_errors == [("result[0].type", "'ellipselabels' does not fit control 'boxes' of kind 'bbox'")]
+    assert conv_errors == [("result[0].type", "the region type does not fit control 'boxes' of kind 'bbox'")]

@@ -161,7 +161,7 @@ def test_labelstudio_reader_single_object_bare_data_and_unknown_control():
                "labelstudio", schema=SCHEMA)
     assert errors(got) == [
         (1, "annotations[0].result[0].from_name", "unknown control 'nope' (not in the project schema)"),
-        (1, "annotations[0].result[1].type", "'choices' does not fit control 'boxes' of kind 'bbox'"),
+        (1, "annotations[0].result[1].type", "the region type does not fit control 'boxes' of kind 'bbox'"),
     ]
 
 

@@ -3,23 +3,25 @@ Thin: parse, authorise through the services, call them."""
 
 from __future__ import annotations
 
+import json
 import shutil
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import anyio
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 
 from crowdset.annotation import projects as svc
 from crowdset.annotation import review as rev
 from crowdset.annotation import submissions
 from crowdset.annotation.exporting import ExportFilter, check_format, stream_export
+from crowdset.annotation.import_sources import new_upload_path, resolve_import_path
 from crowdset.annotation.importing import FORMATS as IMPORT_FORMATS
 from crowdset.annotation.models import Annotation, Prediction, Task
 from crowdset.annotation.scheduler import next_task
@@ -28,7 +30,6 @@ from crowdset.annotation.schemas import (
     ArbitrationItemOut,
     DraftIn,
     FeedbackOut,
-    ImportPathIn,
     LeaseOut,
     MemberIn,
     MemberOut,
@@ -50,9 +51,10 @@ from crowdset.annotation.schemas import (
 from crowdset.annotation.stats import project_stats
 from crowdset.auth.service import get_user
 from crowdset.db import get_db
-from crowdset.errors import NotFound, invalid
+from crowdset.errors import FieldError, NotFound, TooLarge, invalid
 from crowdset.formats import get_writer
 from crowdset.http.deps import DB, CurrentUser
+from crowdset.http.limits import BodyTooLarge
 from crowdset.http.pagination import Page, check_limit, decode_cursor, page_of
 from crowdset.jobs.api import JobOut, submit_job
 from crowdset.settings import get_settings
@@ -130,35 +132,22 @@ def remove_member(project_id: int, user_id: int, role: str, s: DB, user: Current
     return Response(status_code=204)
 
 
-def _under_data_dir(raw: str) -> Path:
-    """A path the client names must resolve inside the data directory (no traversal, no links out)."""
-    root = get_settings().data_dir.resolve()
-    parsed = urlparse(raw)
-    if parsed.scheme not in ("", "file"):
-        raise invalid("path", "a file under the data directory (relative path or file:// URL)")
-    candidate = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(raw)
-    path = (candidate if candidate.is_absolute() else root / candidate).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise invalid("path", "no such file under the data directory")
-    return path
-
-
 # A file sent as the request body itself: its type names the format (``format`` overrides).
 RAW_UPLOAD_TYPES = {"application/x-ndjson": "jsonl", "application/jsonl": "jsonl", "text/csv": "csv",
                     "text/tab-separated-values": "tsv", "application/octet-stream": None}
 WRITE_BLOCK = 1 << 20
+PATH_BODY_KEYS = {"path", "format"}
 
 
-def _new_upload_path(filename: str | None) -> Path:
-    uploads = get_settings().data_dir / "uploads"
-    uploads.mkdir(parents=True, exist_ok=True)
-    suffix = "".join(Path(filename or "").suffixes[-1:])[:10]
-    return uploads / f"{uuid.uuid4().hex}{suffix}"
+def _too_large() -> TooLarge:
+    limit = get_settings().max_upload_bytes
+    return TooLarge(f"the file exceeds {limit} bytes", [FieldError("body", f"at most {limit} bytes")])
 
 
 async def _save_body(request: Request, path: Path) -> None:
-    """Stream the request body to ``path`` in 1 MiB writes off the event loop (the body-size cap is
-    enforced by the middleware as bytes arrive)."""
+    """Stream the request body to ``path`` in 1 MiB writes off the event loop. The body-size cap is
+    enforced by the middleware as bytes arrive; a body over it (chunked, so unannounced) is a 413 and
+    leaves no file behind."""
     out = await anyio.to_thread.run_sync(path.open, "wb")
     try:
         block = bytearray()
@@ -169,9 +158,11 @@ async def _save_body(request: Request, path: Path) -> None:
                 block.clear()
         if block:
             await anyio.to_thread.run_sync(out.write, bytes(block))
-    except BaseException:
+    except BaseException as exc:
         await anyio.to_thread.run_sync(out.close)
         path.unlink(missing_ok=True)
+        if isinstance(exc, BodyTooLarge):
+            raise _too_large() from None
         raise
     await anyio.to_thread.run_sync(out.close)
 
@@ -181,44 +172,88 @@ def _copy_upload(upload: Any, path: Path) -> None:
         shutil.copyfileobj(upload.file, out, WRITE_BLOCK)
 
 
+def _check_import_format(fmt: object, field: str = "format") -> str | None:
+    if fmt is None or fmt == "":
+        return None
+    if not isinstance(fmt, str) or fmt not in IMPORT_FORMATS:
+        raise invalid(field, f"one of {', '.join(IMPORT_FORMATS)}")
+    return fmt
+
+
+async def _read_form(request: Request) -> Any:
+    """The multipart form, with the parser's failures as problems naming what is wrong."""
+    try:
+        return await request.form(max_part_size=get_settings().max_upload_bytes)
+    except BodyTooLarge:
+        raise _too_large() from None
+    except (MultiPartException, StarletteHTTPException) as exc:
+        message = getattr(exc, "message", None) or getattr(exc, "detail", None) or "malformed multipart body"
+        raise invalid("body", f"not a valid multipart/form-data body: {message}") from None
+
+
+async def _read_path_body(request: Request) -> dict[str, Any]:
+    """``{"path": ..., "format": ...}``, read with the small JSON cap whatever the route's upload cap."""
+    limit = get_settings().max_body_bytes
+    raw = bytearray()
+    try:
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > limit:
+                raise invalid("body", f"at most {limit} bytes of JSON")
+    except BodyTooLarge:
+        raise _too_large() from None
+    try:
+        body = json.loads(bytes(raw))
+    except (ValueError, RecursionError):
+        raise invalid("body", "not valid JSON") from None
+    if not isinstance(body, dict):
+        raise invalid("body", 'must be a JSON object {"path": ..., "format": ...}')
+    unknown = sorted(k for k in body if k not in PATH_BODY_KEYS)
+    if unknown:
+        raise invalid(str(unknown[0])[:100], "unknown field (allowed: path, format)")
+    if "path" not in body:
+        raise invalid("path", "required")
+    return body
+
+
 @router.post("/projects/{project_id}/imports", status_code=202, response_model=JobOut)
 async def import_tasks(project_id: int, request: Request, s: DB, user: CurrentUser,
                        format: str | None = None, filename: str | None = None) -> JobOut:  # noqa: A002
     """Import a file of tasks, sent one of three ways: as the request body (``Content-Type``
     application/x-ndjson, text/csv, text/tab-separated-values or application/octet-stream with
-    ``?format=``), as multipart field `file` (optional field `format`), or as a file already under the
-    data directory (JSON `{"path": ..., "format": ...}`). Runs as a job; on any bad row nothing is
-    stored and the job's result lists every error (row, field, message)."""
+    ``?format=``), as multipart field `file` (optional field `format`), or as a file the operator put
+    in the organisation's import folder (JSON `{"path": ..., "format": ...}`, the path relative to
+    ``<CROWDSET_IMPORT_DIR>/<org id>/``; off unless the operator sets that folder). Runs as a job; on
+    any bad row nothing is stored and the job's result lists every error (row, field, message)."""
     project = await run_in_threadpool(svc.get_project, s, user, project_id, "manage")
-    if format is not None and format not in IMPORT_FORMATS:
-        raise invalid("format", f"one of {', '.join(IMPORT_FORMATS)}")
+    format = _check_import_format(format)  # noqa: A001
+    if filename is not None and (len(filename) > 255 or "\x00" in filename):
+        raise invalid("filename", "at most 255 characters, no NUL")
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    params: dict[str, Any] = {"project_id": project.id, "org_id": project.org_id, "user_id": user.id}
     if ctype == "multipart/form-data":
-        form = await request.form(max_part_size=get_settings().max_upload_bytes)
+        form = await _read_form(request)
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise invalid("file", "attach the file as multipart field 'file'")
-        fmt = str(form.get("format") or "") or format
-        path = _new_upload_path(upload.filename)
+        fmt = _check_import_format(form.get("format")) or format
+        path = new_upload_path(upload.filename)
         await run_in_threadpool(_copy_upload, upload, path)
-        params = {"project_id": project.id, "path": str(path), "format": fmt, "user_id": user.id,
-                  "delete_after": True, "filename": upload.filename}
+        params |= {"path": str(path), "format": fmt, "delete_after": True, "filename": upload.filename}
     elif ctype in RAW_UPLOAD_TYPES:
-        path = _new_upload_path(filename)
+        path = new_upload_path(filename)
         await _save_body(request, path)
-        params = {"project_id": project.id, "path": str(path), "format": format or RAW_UPLOAD_TYPES[ctype],
-                  "user_id": user.id, "delete_after": True, "filename": filename}
+        params |= {"path": str(path), "format": format or RAW_UPLOAD_TYPES[ctype], "delete_after": True,
+                   "filename": filename}
     elif ctype == "application/json":
-        try:
-            body = ImportPathIn.model_validate(await request.json())
-        except ValueError as exc:
-            raise invalid("body", f"send the file as the body, as multipart, or JSON with a path: {exc}") from None
-        params = {"project_id": project.id, "path": str(_under_data_dir(body.path)), "format": body.format,
-                  "user_id": user.id, "delete_after": False}
+        body = await _read_path_body(request)
+        fmt = _check_import_format(body.get("format")) or format
+        path = await run_in_threadpool(resolve_import_path, project.org_id, body["path"])
+        params |= {"path": str(path), "format": fmt, "delete_after": False}
     else:
         raise invalid("content-type", "send the file as the body (application/x-ndjson, text/csv, "
                       "text/tab-separated-values, application/octet-stream), as multipart/form-data, or "
-                      "application/json naming a path under the data directory")
+                      "application/json naming a path in your organisation's import folder")
     return await run_in_threadpool(submit_job, s, "tasks.import", params, user)
 
 

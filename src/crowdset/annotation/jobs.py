@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from crowdset.annotation.import_sources import check_job_source
 from crowdset.annotation.importing import import_file
 from crowdset.annotation.models import Project
 from crowdset.auth.models import User
@@ -18,6 +19,7 @@ def import_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
     try:
         with get_db().transaction() as s:
             project = s.get(Project, params["project_id"])
+            path = check_job_source(path, project.org_id)
             actor = s.get(User, params["user_id"]) if params.get("user_id") else None
             report = import_file(s, actor, project, path, params.get("format"), progress)
         return {**report, "url": f"/api/v1/projects/{project.id}/tasks?import_id={report['import_id']}"}

@@ -78,11 +78,6 @@ class MemberOut(BaseModel):
     role: str
 
 
-class ImportPathIn(BaseModel):
-    path: str = Field(description="a file under the data directory (relative path or file:// URL)")
-    format: str | None = Field(default=None, description="jsonl | csv | labelstudio; guessed when omitted")
-
-
 class PredictionOut(BaseModel):
     model: str
     score: float | None

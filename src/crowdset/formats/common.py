@@ -105,7 +105,7 @@ def build_task(data: Any, extra: dict[str, Any], errors: list[Error]) -> dict[st
     if "is_gold" in extra and extra["is_gold"] is not None:
         b = parse_bool(extra["is_gold"])
         if b is None:
-            errors.append(("is_gold", f"not a boolean: {extra['is_gold']!r}"))
+            errors.append(("is_gold", "not a boolean (true/false, 1/0, yes/no)"))
         else:
             task["is_gold"] = b
     if "gold" in extra and extra["gold"] is not None:
@@ -118,7 +118,7 @@ def build_task(data: Any, extra: dict[str, Any], errors: list[Error]) -> dict[st
     if "priority" in extra and extra["priority"] is not None:
         p = parse_int(extra["priority"])
         if p is None:
-            errors.append(("priority", f"not an integer: {extra['priority']!r}"))
+            errors.append(("priority", "not an integer"))
         else:
             task["priority"] = p
     for key in ("predictions", "annotations"):

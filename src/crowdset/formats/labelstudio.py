@@ -163,7 +163,7 @@ def convert_regions(regions: Any, schema: dict[str, Any] | None, data: dict[str,
             continue
         kind = control.get("kind") if control else _infer_kind(typ, value)
         if typ not in _allowed_types(str(kind)):
-            conv.errors.append((f"{path}.type", f"{typ!r} does not fit control {name!r} of kind {kind!r}"))
+            conv.errors.append((f"{path}.type", f"the region type does not fit control {name!r} of kind {kind!r}"))
             continue
         try:
             _add_region(conv, name, str(kind), control or {}, reg, value, sizes.get(name), data)

@@ -136,7 +136,7 @@ class ResultContext:
             return False
         first = self._ids.get(region_id)
         if first is not None:
-            self.errors.append((path, f"duplicate region id {region_id!r} (also {first})"))
+            self.errors.append((path, f"duplicate region id (also {first})"))
             return False
         self._ids[region_id] = path
         return True
@@ -183,7 +183,7 @@ def check_label(ctx: ResultContext, path: str, label: Any, allowed: frozenset[st
     if not isinstance(label, str):
         ctx.error(path, "required string" if label is None else "must be a string")
     elif label not in allowed:
-        ctx.error(path, f"{label!r} is not one of the control's labels")
+        ctx.error(path, "is not one of the control's labels")
 
 
 def check_text_range(ctx: ResultContext, path: str, item: Any, text: str | None, *, need_text: bool = True) -> bool:
@@ -215,7 +215,7 @@ def check_text_range(ctx: ResultContext, path: str, item: Any, text: str | None,
             ctx.error(f"{path}.end", f"{end} is past the end of the text ({len(text)} characters)")
             return False
         if frag is not None and text[start:end] != frag:
-            ctx.error(f"{path}.text", f"does not match the task text at [{start}:{end}] ({text[start:end]!r})")
+            ctx.error(f"{path}.text", f"does not match the task text at [{start}:{end}]")
             return False
     return ok
 

@@ -46,9 +46,9 @@ def _validate_choices(control: ChoicesControl, value: dict[str, Any], path: str,
         if not isinstance(opt, str):
             ctx.error(f"{path}.choices[{i}]", "must be a string")
         elif opt not in allowed:
-            ctx.error(f"{path}.choices[{i}]", f"{opt!r} is not one of the control's options")
+            ctx.error(f"{path}.choices[{i}]", "is not one of the control's options")
         elif opt in seen:
-            ctx.error(f"{path}.choices[{i}]", f"{opt!r} chosen twice")
+            ctx.error(f"{path}.choices[{i}]", "chosen twice")
         else:
             seen.add(opt)
 
@@ -151,7 +151,7 @@ def _validate_ranking(control: RankingControl, value: dict[str, Any], path: str,
         if not isinstance(rid, str | int) or isinstance(rid, bool):
             ctx.error(f"{path}.order[{i}]", "must be a response id (string or integer)")
         elif rid in seen:
-            ctx.error(f"{path}.order[{i}]", f"{rid!r} ranked twice")
+            ctx.error(f"{path}.order[{i}]", "ranked twice")
         else:
             seen.add(rid)
     responses = ctx.data_field(path, control.to, list)
@@ -169,7 +169,7 @@ def _validate_ranking(control: RankingControl, value: dict[str, Any], path: str,
     expected = set(ids)
     for i, rid in enumerate(order):
         if isinstance(rid, str | int) and rid in seen and rid not in expected:
-            ctx.error(f"{path}.order[{i}]", f"{rid!r} is not a response id of field {control.to!r}")
+            ctx.error(f"{path}.order[{i}]", f"is not a response id of field {control.to!r}")
     missing = [rid for rid in ids if rid not in seen]
     if missing:
         ctx.error(f"{path}.order", f"must rank every response; missing {', '.join(map(repr, missing))}")

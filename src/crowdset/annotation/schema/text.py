@@ -75,7 +75,7 @@ def _validate_relations(control: RelationsControl, value: dict[str, Any], path: 
             if not isinstance(end, str):
                 ctx.error(f"{p}.{key}", "required span id" if end is None else "must be a span id (string)")
             elif end not in ids:
-                ctx.error(f"{p}.{key}", f"{end!r} is not a span id of {control.spans!r} in this result")
+                ctx.error(f"{p}.{key}", f"is not a span id of {control.spans!r} in this result")
         if isinstance(ends[0], str) and ends[0] == ends[1]:
             ctx.error(f"{p}.to", "a span cannot relate to itself")
         check_label(ctx, f"{p}.label", rel.get("label"), allowed)
