@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdset.auth.models import User
+from crowdset.blobs.models import Blob
+from crowdset.blobs.store import blob_path
 from crowdset.datasets.evaluate import available_profiles, evaluate_path, render
 from crowdset.datasets.models import Dataset, DatasetVersion, Evaluation
 from crowdset.datasets.rating import apply_rating
@@ -22,6 +25,7 @@ from crowdset.datasets.versions import readable
 from crowdset.db import get_db, utcnow
 from crowdset.errors import NotFound, invalid
 from crowdset.ledger.service import actor_of, append
+from crowdset.settings import get_settings
 
 Progress = Callable[[float, str], None]
 REPORT_FORMATS = {"json": "application/json", "md": "text/markdown; charset=utf-8",
@@ -64,6 +68,20 @@ def evaluation_metadata(ds: Dataset, version: DatasetVersion) -> dict[str, Any]:
     return {**(ds.extra or {}), **{k: v for k, v in known.items() if v}}
 
 
+def org_blobs(org_id: int) -> Callable[[str], Path | None]:
+    """Where a record's ``blob:<sha256>`` points, for blobs the dataset's organisation holds (its members
+    may download those anyway); None for any other, so a report cannot tell whether another
+    organisation holds a file."""
+    data_dir = get_settings().data_dir
+
+    def lookup(sha256: str) -> Path | None:
+        with get_db().reading() as s:
+            held = s.get(Blob, (sha256, org_id)) is not None
+        return blob_path(data_dir, sha256) if held else None
+
+    return lookup
+
+
 def request_evaluation(s: Session, actor: User | None, ds: Dataset, version: DatasetVersion,
                        profile: str | None = None, reason: str = "request") -> Evaluation:
     ev = Evaluation(dataset_id=ds.id, version_id=version.id, profile=check_profile(profile, ds), state="queued",
@@ -87,14 +105,17 @@ def run_evaluation(evaluation_id: int, progress: Progress | None = None, now: da
         ev.state = "running"
         ds, version = s.get(Dataset, ev.dataset_id), s.get(DatasetVersion, ev.version_id)
         meta, sha, fmt, profile = evaluation_metadata(ds, version), version.files[0]["sha256"], version.format, ev.profile
+        org_id = ds.org_id
 
     def tick(done: int, total: int, phase: str) -> None:
         if progress is not None:
             progress(90.0 * done / total if total else 0.0, phase)
 
     try:
+        # media references resolve inside the version's own (temporary) folder or to the organisation's
+        # blobs, never elsewhere on the server (crowdset.datasets.evaluate.media)
         with readable(sha, fmt) as path:
-            report = evaluate_path(path, profile, metadata=meta, now=now, progress=tick)
+            report = evaluate_path(path, profile, metadata=meta, now=now, progress=tick, blobs=org_blobs(org_id))
         report["dataset"]["path"] = version.files[0]["name"]
     except Exception as exc:
         detail = getattr(exc, "detail", None) or str(exc)

@@ -6,11 +6,11 @@ import json
 import math
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from crowdset.datasets.evaluate.context import Ctx
 from crowdset.datasets.evaluate.flat import FlatBatch
+from crowdset.datasets.evaluate.media import MediaRefused, contained
 from crowdset.datasets.evaluate.records import Rec
 from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, not_applicable, ratio
 from crowdset.datasets.evaluate.schema import parse_time_cached
@@ -141,9 +141,12 @@ class AccuracyCheck:
         self.gold: dict[str, frozenset[str]] = {}
         gf = ctx.meta.get("gold_file")
         if gf:
-            p = Path(gf)
-            if not p.is_absolute() and ctx.meta.get("_dir"):
-                p = Path(ctx.meta["_dir"]) / p
+            # the sidecar may come with the data (or from a catalogue entry): the gold file stays inside
+            # the folder the engine vouches for, like media references
+            try:
+                p = contained(ctx.meta.get("_dir") or ".", str(gf))
+            except MediaRefused as exc:
+                raise ValueError(f"it must name a file inside the dataset's folder ({exc})") from None
             for line in p.read_text(encoding="utf-8").splitlines():
                 if line.strip():
                     g = json.loads(line)

@@ -25,7 +25,7 @@ from crowdset.datasets.evaluate.context import Check, Ctx
 from crowdset.datasets.evaluate.documentation import DocumentationCheck
 from crowdset.datasets.evaluate.fitness import FitnessCheck
 from crowdset.datasets.evaluate.flat import FlatBatch
-from crowdset.datasets.evaluate.media import MediaInspector
+from crowdset.datasets.evaluate.media import BlobLookup, MediaInspector
 from crowdset.datasets.evaluate.metadata import MetadataError, load_metadata, target_labels
 from crowdset.datasets.evaluate.profiles import Profile, load_profile
 from crowdset.datasets.evaluate.readers import RawRecord, Source, iter_batches, open_source
@@ -43,18 +43,22 @@ Progress = Callable[[int, int, str], None]
 def evaluate_path(path: str | Path, profile: str | Path | Profile = "general",
                   metadata: str | Path | dict[str, Any] | None = None, media_root: str | Path | None = None,
                   now: datetime | None = None, progress: Progress | None = None,
-                  batch_size: int = 5000) -> dict[str, Any]:
+                  batch_size: int = 5000, blobs: BlobLookup | None = None) -> dict[str, Any]:
     """Evaluate a JSONL / CSV / Parquet / TC609 file or a media folder against a profile.
 
+    Media references resolve inside the media root (default: the data file's folder) and never leave
+    it; ``blob:<sha256>`` references resolve through ``blobs`` (None: refused). The gold file resolves
+    inside the sidecar's folder (the data folder for inline metadata).
     Raises ReadError, ProfileError or MetadataError (all ValueError) on unusable input.
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     src = open_source(path, media_root)
     meta, meta_from = load_metadata(metadata, src.path)
+    # set, never defaulted: inline metadata (a catalogue entry) must not choose where files are read
     if meta_from and meta_from != "inline":
-        meta.setdefault("_dir", str(Path(meta_from).parent))
+        meta["_dir"] = str(Path(meta_from).parent)
     else:
-        meta.setdefault("_dir", str(src.path if src.path.is_dir() else src.path.parent))
+        meta["_dir"] = str(src.path if src.path.is_dir() else src.path.parent)
 
     def batches() -> Iterator[list[RawRecord]]:
         for recs, done in iter_batches(src, batch_size):
@@ -63,17 +67,21 @@ def evaluate_path(path: str | Path, profile: str | Path | Profile = "general",
             if recs:
                 yield recs
 
-    report = _run(batches(), prof, meta, src.media_root, now, progress, lexical=src.kind in ("csv", "tsv"))
+    report = _run(batches(), prof, meta, src.media_root, now, progress, lexical=src.kind in ("csv", "tsv"),
+                  blobs=blobs)
     report["dataset"].update({"path": str(src.path), "format": src.kind, "metadata_source": meta_from})
     return report
 
 
 def evaluate_records(records: Iterable[dict[str, Any]], profile: str | Path | Profile = "general",
                      metadata: dict[str, Any] | None = None, media_root: str | Path = ".",
-                     now: datetime | None = None, batch_size: int = 5000) -> dict[str, Any]:
-    """Evaluate in-memory records (dicts in TC609 or flat form)."""
+                     now: datetime | None = None, batch_size: int = 5000,
+                     blobs: BlobLookup | None = None) -> dict[str, Any]:
+    """Evaluate in-memory records (dicts in TC609 or flat form); media and the gold file resolve
+    inside ``media_root``."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     meta = dict(metadata or {})
+    meta["_dir"] = str(media_root)
 
     def batches() -> Iterator[list[RawRecord]]:
         batch: list[RawRecord] = []
@@ -85,17 +93,19 @@ def evaluate_records(records: Iterable[dict[str, Any]], profile: str | Path | Pr
         if batch:
             yield batch
 
-    report = _run(batches(), prof, meta, Path(media_root), now, None, lexical=False)
+    report = _run(batches(), prof, meta, Path(media_root), now, None, lexical=False, blobs=blobs)
     report["dataset"].update({"path": None, "format": "records", "metadata_source": "inline" if metadata else None})
     return report
 
 
 def _run(batches: Iterable[list[RawRecord]], prof: Profile, meta: dict[str, Any], media_root: Path,
-         now: datetime | None, progress: Progress | None, lexical: bool) -> dict[str, Any]:
+         now: datetime | None, progress: Progress | None, lexical: bool,
+         blobs: BlobLookup | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    ctx = Ctx(profile=prof, meta=meta, media=MediaInspector(media_root, prof.media), now=now, lexical=lexical)
+    ctx = Ctx(profile=prof, meta=meta, media=MediaInspector(media_root, prof.media, blobs), now=now,
+              lexical=lexical)
     ctx.target_labels = target_labels(meta)
     try:
         accuracy = AccuracyCheck(ctx)

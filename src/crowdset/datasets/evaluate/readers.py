@@ -24,6 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from crowdset import jsoncodec
+from crowdset.datasets.evaluate.media import MediaRefused, contained
 
 DATA_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
                  ".parquet": "parquet", ".pq": "parquet"}
@@ -244,9 +245,16 @@ def _media_dir(src: Source, batch_size: int) -> Iterator[tuple[list[RawRecord], 
         rel = f.relative_to(src.path).as_posix()
         mtype = MEDIA_SUFFIXES[f.suffix.lower()]
         rec: dict[str, Any] = {"id": rel}
+        try:  # a symlink out of the folder is neither read nor stat'ed (the media check refuses it too)
+            real: Path | None = contained(src.path, rel)
+        except MediaRefused as exc:
+            if mtype == "text":
+                batch.append(RawRecord(i, None, f"{rel}: {exc}"))
+                continue
+            real = None
         if mtype == "text":
             try:
-                rec["text"] = f.read_text(encoding="utf-8")
+                rec["text"] = real.read_text(encoding="utf-8") if real else ""
             except (UnicodeDecodeError, OSError) as exc:
                 batch.append(RawRecord(i, None, f"{rel}: unreadable text file: {exc}"))
                 continue
@@ -254,7 +262,11 @@ def _media_dir(src: Source, batch_size: int) -> Iterator[tuple[list[RawRecord], 
             rec[mtype] = rel
         if f.parent != src.path:
             rec["label"] = f.parent.name
-        rec["last_modified_time"] = datetime.fromtimestamp(f.stat().st_mtime, UTC).isoformat()
+        try:
+            mtime = real.stat().st_mtime if real else f.lstat().st_mtime
+        except OSError:
+            mtime = f.lstat().st_mtime
+        rec["last_modified_time"] = datetime.fromtimestamp(mtime, UTC).isoformat()
         batch.append(RawRecord(i, rec))
         if len(batch) >= batch_size:
             yield batch, i
