@@ -12,6 +12,7 @@ from crowdset import __version__
 from crowdset.db import get_db
 from crowdset.http import problems
 from crowdset.http.context import RequestContextMiddleware
+from crowdset.http.headers import SecurityHeadersMiddleware
 from crowdset.http.limits import BodyLimitMiddleware
 from crowdset.logs import configure_logging
 from crowdset.settings import get_settings
@@ -80,4 +81,6 @@ def create_app() -> FastAPI:
 
     app.add_middleware(RequestContextMiddleware, lang_cookie=LANG_COOKIE, default_locale=settings.default_locale)
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limit_for=limit_for)
+    # outermost (added last): its headers reach every response, the body limit's 413s included
+    app.add_middleware(SecurityHeadersMiddleware, trust_proxy_headers=settings.trust_proxy_headers)
     return app

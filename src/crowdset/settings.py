@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     jobs_immediate: bool = Field(default=False, description="Run jobs inline (tests, scripts)")
     max_body_bytes: int = Field(default=10 * 1024 * 1024, description="Largest JSON request body")
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, description="Largest file upload")
+    trust_proxy_headers: bool = Field(
+        default=False, description="A trusted proxy sets X-Forwarded-Proto (HTTPS detection for HSTS)"
+    )
     argon2_profile: str = Field(default="default", description="default | test (cheap, for test suites)")
     login_max_failures: int = 5
     login_window_seconds: int = 900

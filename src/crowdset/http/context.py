@@ -1,6 +1,6 @@
-"""Per-request context as plain ASGI middleware (no BaseHTTPMiddleware task group per request):
-security headers on every response; for pages also the signed-in user, the language and the CSRF
-cookie a page minted."""
+"""Per-request context as plain ASGI middleware (no BaseHTTPMiddleware task group per request): for
+pages the signed-in user, the language and the CSRF cookie a page minted. Security headers are
+``crowdset.http.headers``' business (one middleware for every response)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,6 @@ from crowdset.db import get_db
 from crowdset.http import csrf
 from crowdset.http.deps import SESSION_COOKIE
 from crowdset.web.i18n import pick_locale
-
-CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-       "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'")
 
 
 def _page_user(raw_session: str) -> object | None:
@@ -51,7 +48,8 @@ class RequestContextMiddleware:
                 request.query_params.get("lang"), request.cookies.get(self.lang_cookie),
                 getattr(user, "locale", None), request.headers.get("accept-language"), self.default_locale,
             )
-        secure = scope.get("scheme") == "https"
+        # set by the security-headers middleware (which trusts X-Forwarded-Proto when configured)
+        secure = bool(state.get("https", scope.get("scheme") == "https"))
 
         async def send_with_context(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -65,11 +63,6 @@ class RequestContextMiddleware:
                     if secure:
                         morsel["secure"] = True
                     headers.append("set-cookie", morsel.OutputString())
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                if not is_api:
-                    headers.setdefault("X-Frame-Options", "DENY")
-                    headers.setdefault("Content-Security-Policy", CSP)
             await send(message)
 
         await self.app(scope, receive, send_with_context)
