@@ -14,6 +14,7 @@ from crowdset.http import problems
 from crowdset.http.context import RequestContextMiddleware
 from crowdset.http.headers import SecurityHeadersMiddleware
 from crowdset.http.limits import BodyLimitMiddleware
+from crowdset.jobs.service import SubjectCheck
 from crowdset.logs import configure_logging
 from crowdset.settings import get_settings
 from crowdset.web.guards import PageDenied
@@ -27,6 +28,7 @@ def create_api() -> FastAPI:
     from crowdset.auth.api import router as auth_router
     from crowdset.blobs.api import router as blobs_router
     from crowdset.datasets.api import router as datasets_router
+    from crowdset.jobs.api import SUBJECT_CHECKS
     from crowdset.jobs.api import router as jobs_router
     from crowdset.ledger.api import router as ledger_router
 
@@ -48,7 +50,26 @@ def create_api() -> FastAPI:
 
     for router in (auth_router, annotation_router, blobs_router, ledger_router, jobs_router, datasets_router):
         api.include_router(router)
+    setattr(api.state, SUBJECT_CHECKS, _job_subject_checks())  # jobs/ imports no domain: told here, explicitly
     return api
+
+
+def _job_subject_checks() -> dict[str, SubjectCheck]:
+    """For the job resource: whether a user manages the project or dataset a job concerns."""
+    from crowdset.annotation.models import Project
+    from crowdset.annotation.projects import allowed
+    from crowdset.datasets.catalogue import can_manage
+    from crowdset.datasets.models import Dataset
+
+    def project(s, user, project_id: int) -> bool:  # noqa: ANN001
+        p = s.get(Project, project_id)
+        return p is not None and allowed(s, user, p, "manage")
+
+    def dataset(s, user, dataset_id: int) -> bool:  # noqa: ANN001
+        d = s.get(Dataset, dataset_id)
+        return d is not None and user is not None and can_manage(user, d)
+
+    return {"project": project, "dataset": dataset}
 
 
 def create_app() -> FastAPI:

@@ -74,6 +74,7 @@ def serve(
 
     _require_migrated()
     settings = _settings()
+    _recover_jobs()
     consumer = start_consumer() if jobs and not (settings.jobs_url or "").startswith("redis") else None
     out.print(f"Crowdset serving on http://{host}:{port}  (API: http://{host}:{port}/api/v1/openapi.json)")
     try:
@@ -87,10 +88,25 @@ def serve(
 def worker(workers: Annotated[int, typer.Option(help="worker threads")] = 2) -> None:
     """Run a job worker (use with CROWDSET_JOBS_URL=redis://... to scale out across machines)."""
     from crowdset.jobs.queue import POLLING, get_huey
+    from crowdset.jobs.recovery import Sweeper
 
     _require_migrated()
+    _recover_jobs()
     out.print(f"job worker with {workers} threads; Ctrl-C to stop")
-    get_huey().create_consumer(workers=workers, worker_type="thread", **POLLING).run()
+    sweeper = Sweeper().start()
+    try:
+        get_huey().create_consumer(workers=workers, worker_type="thread", **POLLING).run()
+    finally:
+        sweeper.stop()
+
+
+def _recover_jobs() -> None:
+    """Fail (or re-queue) jobs left running by a process that died, and remove their uploads."""
+    from crowdset.jobs.recovery import recover
+
+    found = recover()
+    if found is not None and (found.failed or found.requeued):
+        err.print(f"jobs whose worker stopped: {len(found.failed)} failed, {len(found.requeued)} re-queued")
 
 
 @app.command()

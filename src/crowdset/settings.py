@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="Signs sessions and CSRF tokens")
     jobs_url: str | None = Field(default=None, description="redis://... to run jobs on Redis workers")
     jobs_immediate: bool = Field(default=False, description="Run jobs inline (tests, scripts)")
+    jobs_heartbeat_seconds: float = Field(default=5.0, gt=0, description="How often a running job says it is alive")
+    jobs_stale_seconds: float = Field(
+        default=120.0, gt=0, description="A running job silent this long is taken for dead and failed (or re-queued)"
+    )
+    uploads_orphan_hours: float = Field(
+        default=6.0, gt=0, description="Files in <data_dir>/uploads this old that no live job owns are removed"
+    )
     max_body_bytes: int = Field(default=10 * 1024 * 1024, description="Largest JSON request body")
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, description="Largest file upload")
     trust_proxy_headers: bool = Field(

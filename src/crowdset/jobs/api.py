@@ -7,18 +7,21 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from crowdset.errors import NotFound
 from crowdset.http.deps import DB, CurrentUser
 from crowdset.jobs import queue
 from crowdset.jobs.models import Job
-from crowdset.jobs.service import create_job, job_visible_to
+from crowdset.jobs.service import MayManage, create_job, manage_checker
+from crowdset.jobs.service import get_job as read_job
 
 router = APIRouter(tags=["jobs"])
+
+# ``app.state`` key under which the app factory puts {subject kind: check} (see crowdset.app.create_api)
+SUBJECT_CHECKS = "job_subject_checks"
 
 
 class JobOut(BaseModel):
@@ -50,9 +53,11 @@ class JobOut(BaseModel):
                    finished_at=j.finished_at)
 
 
-def submit_job(s: Session, kind: str, params: dict[str, Any], user: Any) -> JobOut:
-    """Record the job, commit, then enqueue it (a worker must find the row)."""
-    job = create_job(s, kind, params, user)
+def submit_job(s: Session, kind: str, params: dict[str, Any], user: Any, subject: str | None = None) -> JobOut:
+    """Record the job, commit, then enqueue it (a worker must find the row). ``subject`` ("dataset:3")
+    names what the job concerns when its params do not (``project_id`` / ``dataset_id``): its
+    managers may read the job."""
+    job = create_job(s, kind, params, user, subject)
     s.commit()
     queue.enqueue(job.id)
     s.refresh(job)
@@ -64,24 +69,23 @@ MAX_WAIT_S = 30.0
 POLL_S = 0.05
 
 
-def _read_job(s: Session, job_id: str, user: Any) -> JobOut:
+def _read_job(s: Session, job_id: str, user: Any, may_manage: MayManage) -> JobOut:
     s.rollback()  # end the previous read, so each look sees the job's latest state
-    job = s.get(Job, job_id, populate_existing=True)
-    if job is None or not job_visible_to(job, user):
-        raise NotFound(f"job {job_id} not found")
-    return JobOut.of(job)
+    return JobOut.of(read_job(s, user, job_id, may_manage))
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-async def get_job(job_id: str, s: DB, user: CurrentUser,
+async def get_job(job_id: str, request: Request, s: DB, user: CurrentUser,
                   wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S, description=(
                       "long poll: answer as soon as the job has finished, or after this many seconds"))] = 0,
                   ) -> JobOut:
     """The job's state, percent and result. With ``wait`` the answer comes when the job finishes (or
-    the wait is over), so a client learns of the end at once instead of polling on a timer."""
+    the wait is over), so a client learns of the end at once instead of polling on a timer. Readable by
+    its creator, administrators and the managers of the project or dataset it concerns; 404 for others."""
+    may_manage = manage_checker(s, user, getattr(request.app.state, SUBJECT_CHECKS, {}))
     deadline = time.monotonic() + wait
     while True:
-        out = await run_in_threadpool(_read_job, s, job_id, user)
+        out = await run_in_threadpool(_read_job, s, job_id, user, may_manage)
         if out.state in FINISHED or time.monotonic() >= deadline:
             return out
         await anyio.sleep(POLL_S)

@@ -79,34 +79,67 @@ def read_progress(job_id: str) -> tuple[float, str] | None:
 
 
 def run_job(job_id: str) -> None:
-    """Execute one job by id, recording running / succeeded / failed with its result or error."""
+    """Execute one job by id, recording running / succeeded / failed with its result or error.
+
+    The row names this process while the job runs and the heartbeat thread beats for it, so a job
+    whose process dies is found and failed (or re-queued) by ``crowdset.jobs.recovery``. Only a queued
+    job starts (a duplicate queue message runs nothing), and the final state is written only while
+    the row still names this process: a job re-queued after it was taken for dead belongs to its new
+    run. A job failed for dead whose process was in fact alive gets its real outcome back."""
+    from crowdset.jobs.heartbeat import HEARTBEAT, me
     from crowdset.jobs.models import Job
 
     db = get_db()
-    with db.transaction() as s:
-        job = s.get(Job, job_id)
-        if job is None:
-            log.warning("job.missing", job_id=job_id)
-            return
-        job.state, job.started_at = "running", utcnow()
-        kind, params = job.kind, dict(job.params or {})
+    worker = me()
+    HEARTBEAT.track(job_id)  # before the row says running, so this process's own sweep never misjudges it
+    started = False
+    try:
+        with db.transaction() as s:
+            job = s.get(Job, job_id, with_for_update=True)
+            if job is None or job.state != "queued":
+                log.warning("job.not_startable", job_id=job_id, state=getattr(job, "state", None))
+                return
+            started = True
+            now = utcnow()
+            job.state, job.started_at, job.heartbeat_at, job.attempts = "running", now, now, (job.attempts or 0) + 1
+            job.worker_host, job.worker_pid, job.worker_id = worker.host, worker.pid, worker.id
+            kind, params = job.kind, dict(job.params or {})
+        _execute(db, job_id, kind, params, worker.id)
+    finally:
+        HEARTBEAT.untrack(job_id, forget=started)  # a job running elsewhere keeps its beat
+
+
+def _still_ours(s: Any, job_id: str, worker_id: str) -> Any:
+    from crowdset.jobs.models import Job
+
+    job = s.get(Job, job_id, with_for_update=True)
+    if job is None or job.worker_id != worker_id or job.state == "queued":
+        log.warning("job.outcome_dropped", job_id=job_id, reason="the job was re-queued or removed")
+        return None
+    return job
+
+
+def _execute(db: Any, job_id: str, kind: str, params: dict[str, Any], worker_id: str) -> None:
     try:
         result = handler_for(kind)(Progress(job_id), params)
     except Exception as exc:  # a failed job is data for the user, not a crashed worker
         log.error("job.failed", job_id=job_id, kind=kind, error=str(exc))
         detail = exc.detail if isinstance(exc, CrowdsetError) else str(exc)
         with db.transaction() as s:
-            job = s.get(Job, job_id)
-            job.state, job.finished_at = "failed", utcnow()
-            job.error = f"{detail}\n{traceback.format_exc(limit=5)}"
-            job.message = detail[:500]
-            if isinstance(exc, CrowdsetError) and exc.errors:  # e.g. every bad row of an import
-                job.result = {"detail": detail, "errors": [e.as_dict() for e in exc.errors]}
+            job = _still_ours(s, job_id, worker_id)
+            if job is not None:
+                job.state, job.finished_at = "failed", utcnow()
+                job.error = f"{detail}\n{traceback.format_exc(limit=5)}"
+                job.message = detail[:500]
+                if isinstance(exc, CrowdsetError) and exc.errors:  # e.g. every bad row of an import
+                    job.result = {"detail": detail, "errors": [e.as_dict() for e in exc.errors]}
         get_huey().get(progress_key(job_id))
         return
     with db.transaction() as s:
-        job = s.get(Job, job_id)
-        job.state, job.percent, job.result, job.finished_at = "succeeded", 100.0, result or {}, utcnow()
+        job = _still_ours(s, job_id, worker_id)
+        if job is not None:
+            job.state, job.percent, job.result, job.finished_at = "succeeded", 100.0, result or {}, utcnow()
+            job.error, job.message = None, ""
     get_huey().get(progress_key(job_id))  # consume: the row now holds the final word
 
 
@@ -180,11 +213,18 @@ POLLING = {"initial_delay": 0.05, "backoff": 1.2, "max_delay": 0.5}
 
 
 def start_consumer(workers: int = 2) -> Consumer:
-    """Start a consumer in background threads of this process (``crowdset serve``)."""
+    """Start a consumer in background threads of this process (``crowdset serve``), with the sweep that
+    fails or re-queues jobs whose process died (``crowdset.jobs.recovery``)."""
+    from crowdset.jobs.recovery import Sweeper
+
     consumer = _Consumer(get_huey(), workers=workers, worker_type="thread", check_worker_health=False, **POLLING)
     consumer.start()
+    consumer.crowdset_sweeper = Sweeper().start()  # type: ignore[attr-defined]
     return consumer
 
 
 def stop_consumer(consumer: Consumer) -> None:
+    sweeper = getattr(consumer, "crowdset_sweeper", None)
+    if sweeper is not None:
+        sweeper.stop()
     consumer.stop(graceful=True)
