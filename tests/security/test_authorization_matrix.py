@@ -213,7 +213,7 @@ def _build(client: TestClient) -> World:
             w.users[name] = u.id
             w.tokens[name] = create_token(s, None, u, "matrix")[1]
         gone, w.tokens["revoked"] = create_token(s, None, users["admin"], "revoked")
-        revoke_token(s, None, gone.id)
+        revoke_token(s, users["admin"], gone.id)
         w.ids["token_id"] = create_token(s, None, users["manager"], "victim")[0].id
         project = create_project(s, users["manager"], org_a.id, "情感分类", SENTIMENT, review_policy="all")
         for name, (_o, _r, proles) in ROLES.items():
