@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
@@ -13,6 +13,7 @@ from crowdset.db import get_db
 from crowdset.http import problems
 from crowdset.http.context import RequestContextMiddleware
 from crowdset.http.headers import SecurityHeadersMiddleware
+from crowdset.http.inputs import check_input
 from crowdset.http.limits import BodyLimitMiddleware
 from crowdset.jobs.service import SubjectCheck
 from crowdset.logs import configure_logging
@@ -38,6 +39,7 @@ def create_api() -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,  # the Swagger page loads its assets from a CDN; the machine is offline
         redoc_url=None,
+        dependencies=[Depends(check_input)],  # every route's text checked (crowdset.http.inputs)
         description="Crowd annotation, quality control, dataset rating and circulation. "
         "Authenticate with `Authorization: Bearer <token>`; errors are RFC 9457 problem+json.",
     )
@@ -82,7 +84,8 @@ def create_app() -> FastAPI:
     from crowdset.web.pages import LANG_COOKIE
     from crowdset.web.pages import router as pages_router
 
-    app = FastAPI(title="Crowdset", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(title="Crowdset", version=__version__, openapi_url=None, docs_url=None, redoc_url=None,
+                  dependencies=[Depends(check_input)])
     problems.install(app)
 
 

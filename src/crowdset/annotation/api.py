@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +55,7 @@ from crowdset.formats import get_writer
 from crowdset.http.deps import DB, CurrentUser
 from crowdset.http.limits import BodyTooLarge
 from crowdset.http.pagination import Page, check_limit, decode_cursor, page_of
+from crowdset.http.types import Id, Instant, QueryId, file_responses
 from crowdset.jobs.api import JobOut, submit_job
 from crowdset.settings import get_settings
 
@@ -98,12 +98,12 @@ def list_projects(s: DB, user: CurrentUser, cursor: str | None = None, limit: in
 
 
 @router.get("/projects/{project_id}", response_model=ProjectOut, response_model_by_alias=True)
-def get_project(project_id: int, s: DB, user: CurrentUser) -> ProjectOut:
+def get_project(project_id: Id, s: DB, user: CurrentUser) -> ProjectOut:
     return ProjectOut.of(svc.get_project(s, user, project_id))
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectOut, response_model_by_alias=True)
-def update_project(project_id: int, body: ProjectPatch, s: DB, user: CurrentUser) -> ProjectOut:
+def update_project(project_id: Id, body: ProjectPatch, s: DB, user: CurrentUser) -> ProjectOut:
     project = svc.get_project(s, user, project_id, "manage")
     changes = body.model_dump(exclude_unset=True)
     if "label_schema" in changes:
@@ -112,13 +112,13 @@ def update_project(project_id: int, body: ProjectPatch, s: DB, user: CurrentUser
 
 
 @router.get("/projects/{project_id}/members", response_model=list[MemberOut])
-def list_members(project_id: int, s: DB, user: CurrentUser) -> list[MemberOut]:
+def list_members(project_id: Id, s: DB, user: CurrentUser) -> list[MemberOut]:
     project = svc.get_project(s, user, project_id)
     return [MemberOut(user_id=m.user_id, role=m.role) for m in svc.members(s, project)]
 
 
 @router.post("/projects/{project_id}/members", status_code=201, response_model=MemberOut)
-def add_member(project_id: int, body: MemberIn, s: DB, user: CurrentUser) -> MemberOut:
+def add_member(project_id: Id, body: MemberIn, s: DB, user: CurrentUser) -> MemberOut:
     project = svc.get_project(s, user, project_id, "manage")
     member = get_user(s, user, body.user_id)
     svc.add_member(s, user, project, member, body.role)
@@ -126,7 +126,7 @@ def add_member(project_id: int, body: MemberIn, s: DB, user: CurrentUser) -> Mem
 
 
 @router.delete("/projects/{project_id}/members/{user_id}/{role}", status_code=204)
-def remove_member(project_id: int, user_id: int, role: str, s: DB, user: CurrentUser) -> Response:
+def remove_member(project_id: Id, user_id: Id, role: str, s: DB, user: CurrentUser) -> Response:
     project = svc.get_project(s, user, project_id, "manage")
     svc.remove_member(s, user, project, user_id, role)
     return Response(status_code=204)
@@ -267,7 +267,7 @@ def _lease_out(s: Any, ann: Annotation) -> LeaseOut:
 
 @router.post("/projects/{project_id}/next", response_model=LeaseOut,
              responses={204: {"description": "no task is left for you"}})
-def next_(project_id: int, s: DB, user: CurrentUser, prefetch: bool = False) -> Any:
+def next_(project_id: Id, s: DB, user: CurrentUser, prefetch: bool = False) -> Any:
     """Lease the next task (or return the one you hold). 204 when nothing is left for you."""
     project = svc.get_project(s, user, project_id, "annotate")
     ann = next_task(s, user, project, prefetch)
@@ -283,28 +283,28 @@ router.add_api_route("/projects/{project_id}/next", next_, methods=["GET"], resp
 
 
 @router.post("/annotations/{annotation_id}/submit", response_model=AnnotationOut)
-def submit(annotation_id: int, body: SubmitIn, s: DB, user: CurrentUser) -> AnnotationOut:
+def submit(annotation_id: Id, body: SubmitIn, s: DB, user: CurrentUser) -> AnnotationOut:
     return AnnotationOut.of(submissions.submit(s, user, annotation_id, body.result, body.lead_time))
 
 
 @router.put("/annotations/{annotation_id}", response_model=AnnotationOut)
-def update(annotation_id: int, body: SubmitIn, s: DB, user: CurrentUser) -> AnnotationOut:
+def update(annotation_id: Id, body: SubmitIn, s: DB, user: CurrentUser) -> AnnotationOut:
     """Change your submitted annotation (allowed until it is reviewed)."""
     return AnnotationOut.of(submissions.submit(s, user, annotation_id, body.result, body.lead_time))
 
 
 @router.post("/annotations/{annotation_id}/skip", response_model=AnnotationOut)
-def skip(annotation_id: int, s: DB, user: CurrentUser) -> AnnotationOut:
+def skip(annotation_id: Id, s: DB, user: CurrentUser) -> AnnotationOut:
     return AnnotationOut.of(submissions.skip(s, user, annotation_id))
 
 
 @router.put("/annotations/{annotation_id}/draft", response_model=AnnotationOut)
-def draft(annotation_id: int, body: DraftIn, s: DB, user: CurrentUser) -> AnnotationOut:
+def draft(annotation_id: Id, body: DraftIn, s: DB, user: CurrentUser) -> AnnotationOut:
     return AnnotationOut.of(submissions.save_draft(s, user, annotation_id, body.draft))
 
 
 @router.get("/projects/{project_id}/review-queue", response_model=Page[ReviewItemOut])
-def review_queue(project_id: int, s: DB, user: CurrentUser, cursor: str | None = None,
+def review_queue(project_id: Id, s: DB, user: CurrentUser, cursor: str | None = None,
                  limit: int = 20) -> Page[ReviewItemOut]:
     limit = check_limit(limit)
     anns = rev.review_queue(s, user, project_id, decode_cursor(cursor), limit + 1)
@@ -315,12 +315,12 @@ def review_queue(project_id: int, s: DB, user: CurrentUser, cursor: str | None =
 
 
 @router.post("/annotations/{annotation_id}/review", status_code=201, response_model=ReviewOut)
-def review(annotation_id: int, body: ReviewIn, s: DB, user: CurrentUser) -> ReviewOut:
+def review(annotation_id: Id, body: ReviewIn, s: DB, user: CurrentUser) -> ReviewOut:
     return ReviewOut.of(rev.review(s, user, annotation_id, body.verdict, body.comment, body.result))
 
 
 @router.get("/projects/{project_id}/arbitration-queue", response_model=Page[ArbitrationItemOut])
-def arbitration_queue(project_id: int, s: DB, user: CurrentUser, cursor: str | None = None,
+def arbitration_queue(project_id: Id, s: DB, user: CurrentUser, cursor: str | None = None,
                       limit: int = 20) -> Page[ArbitrationItemOut]:
     limit = check_limit(limit)
     project = svc.get_project(s, user, project_id, "arbitrate")
@@ -338,12 +338,12 @@ def arbitration_queue(project_id: int, s: DB, user: CurrentUser, cursor: str | N
 
 
 @router.post("/tasks/{task_id}/resolve", response_model=TaskOut)
-def resolve(task_id: int, body: ResolveIn, s: DB, user: CurrentUser) -> TaskOut:
+def resolve(task_id: Id, body: ResolveIn, s: DB, user: CurrentUser) -> TaskOut:
     return TaskOut.of(rev.resolve(s, user, task_id, body.result, body.comment))
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
-def get_task(task_id: int, s: DB, user: CurrentUser) -> TaskOut:
+def get_task(task_id: Id, s: DB, user: CurrentUser) -> TaskOut:
     task = s.get(Task, task_id)
     if task is None:
         raise NotFound(f"task {task_id} not found")
@@ -352,7 +352,7 @@ def get_task(task_id: int, s: DB, user: CurrentUser) -> TaskOut:
 
 
 @router.get("/projects/{project_id}/tasks", response_model=Page[TaskOut])
-def list_tasks(project_id: int, s: DB, user: CurrentUser, cursor: str | None = None, limit: int = 50,
+def list_tasks(project_id: Id, s: DB, user: CurrentUser, cursor: str | None = None, limit: int = 50,
                state: str | None = None, import_id: str | None = None) -> Page[TaskOut]:
     svc.get_project(s, user, project_id, "review")
     limit = check_limit(limit)
@@ -365,9 +365,11 @@ def list_tasks(project_id: int, s: DB, user: CurrentUser, cursor: str | None = N
     return page_of([TaskOut.of(t) for t in rows], limit, lambda t: t.id)
 
 
-@router.get("/projects/{project_id}/export")
-def export(project_id: int, s: DB, user: CurrentUser, format: str = "jsonl", status: str | None = None,
-           annotator: int | None = None, since: datetime | None = None, until: datetime | None = None) -> Response:
+@router.get("/projects/{project_id}/export", response_class=Response, responses=file_responses(
+    "the export in the format asked for", "application/x-ndjson", "application/json", "text/csv",
+    "application/zip", "text/plain"))
+def export(project_id: Id, s: DB, user: CurrentUser, format: str = "jsonl", status: str | None = None,
+           annotator: QueryId = None, since: Instant | None = None, until: Instant | None = None) -> Response:
     """Stream the project's tasks with annotations, reviews and final labels in `format`
     (jsonl, labelstudio, csv, coco, yolo, conll). Filters: task `status`, `annotator` (user id),
     `since`/`until` (task creation time)."""
@@ -382,20 +384,20 @@ def export(project_id: int, s: DB, user: CurrentUser, format: str = "jsonl", sta
 
 
 @router.get("/projects/{project_id}/stats")
-def stats(project_id: int, s: DB, user: CurrentUser) -> dict[str, Any]:
+def stats(project_id: Id, s: DB, user: CurrentUser) -> dict[str, Any]:
     project = svc.get_project(s, user, project_id, "review")
     return project_stats(s, project)
 
 
 @router.get("/me/feedback", response_model=list[FeedbackOut])
-def my_feedback(s: DB, user: CurrentUser, project_id: int | None = None) -> list[FeedbackOut]:
+def my_feedback(s: DB, user: CurrentUser, project_id: QueryId = None) -> list[FeedbackOut]:
     """Reviews of your annotations, newest first: what reviewers said and why."""
     return [FeedbackOut(review=ReviewOut.of(r), project_id=a.project_id, your_result=a.result)
             for r, a in rev.feedback(s, user, project_id)]
 
 
 @router.post("/projects/{project_id}/quality-runs", status_code=202, response_model=JobOut)
-def start_quality_run(project_id: int, body: QualityRunIn, s: DB, user: CurrentUser) -> JobOut:
+def start_quality_run(project_id: Id, body: QualityRunIn, s: DB, user: CurrentUser) -> JobOut:
     """Aggregate repeated labels into final results (method), score annotators, measure agreement
     and send likely label errors to review, as a job."""
     from crowdset.quality.aggregation import CLASSIFICATION_METHODS
@@ -408,7 +410,7 @@ def start_quality_run(project_id: int, body: QualityRunIn, s: DB, user: CurrentU
 
 
 @router.get("/projects/{project_id}/quality", response_model=QualityOut)
-def quality(project_id: int, s: DB, user: CurrentUser) -> QualityOut:
+def quality(project_id: Id, s: DB, user: CurrentUser) -> QualityOut:
     """The latest quality run in full, and the agreement history of every run for plotting."""
     from crowdset.annotation.qc import quality_history
 

@@ -8,10 +8,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from crowdset.annotation.models import Annotation, Project, Review, Task
+from crowdset.http.types import IdField, RequestModel, not_null
 
 
-class ProjectIn(BaseModel):
-    org_id: int | None = Field(default=None, description="defaults to the caller's organisation")
+class ProjectIn(RequestModel):
+    org_id: IdField | None = Field(default=None, description="defaults to the caller's organisation")
     title: str
     label_schema: dict[str, Any] | None = Field(default=None, alias="schema", description="our label schema")
     labelstudio_config: str | None = Field(default=None, description="a Label Studio labelling config (XML)")
@@ -29,19 +30,21 @@ class ProjectIn(BaseModel):
     model_config = {"populate_by_name": True}
 
 
-class ProjectPatch(BaseModel):
-    title: str | None = None
-    label_schema: dict[str, Any] | None = Field(default=None, alias="schema")
-    instructions: str | None = None
-    overlap: int | None = None
-    gold_ratio: float | None = None
-    review_policy: str | None = None
-    review_sample: float | None = None
-    agreement_threshold: float | None = None
-    lease_seconds: int | None = None
+class ProjectPatch(RequestModel):
+    """Fields left out keep their value; only ``gold_floor`` and ``tokenizer`` may be set to null."""
+
+    title: str = not_null()
+    label_schema: dict[str, Any] = not_null(alias="schema")
+    instructions: str = not_null()
+    overlap: int = not_null()
+    gold_ratio: float = not_null()
+    review_policy: str = not_null()
+    review_sample: float = not_null()
+    agreement_threshold: float = not_null()
+    lease_seconds: int = not_null()
     gold_floor: float | None = None
     tokenizer: str | None = None
-    status: str | None = None
+    status: str = not_null()
 
     model_config = {"populate_by_name": True}
 
@@ -68,8 +71,8 @@ class ProjectOut(BaseModel):
         return cls.model_validate(p, from_attributes=True)
 
 
-class MemberIn(BaseModel):
-    user_id: int
+class MemberIn(RequestModel):
+    user_id: IdField
     role: str
 
 
@@ -95,12 +98,12 @@ class LeaseOut(BaseModel):
     predictions: list[PredictionOut]
 
 
-class SubmitIn(BaseModel):
+class SubmitIn(RequestModel):
     result: dict[str, Any]
     lead_time: float | None = Field(default=None, description="seconds spent; measured from the lease if omitted")
 
 
-class DraftIn(BaseModel):
+class DraftIn(RequestModel):
     draft: dict[str, Any]
 
 
@@ -119,7 +122,7 @@ class AnnotationOut(BaseModel):
         return cls.model_validate(a, from_attributes=True)
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(RequestModel):
     verdict: str = Field(description="accept | reject | fix")
     comment: str = ""
     result: dict[str, Any] | None = Field(default=None, description="the corrected result, for fix")
@@ -145,7 +148,7 @@ class ReviewItemOut(BaseModel):
     data: dict[str, Any]
 
 
-class ResolveIn(BaseModel):
+class ResolveIn(RequestModel):
     result: dict[str, Any]
     comment: str = ""
 
@@ -184,7 +187,7 @@ class FeedbackOut(BaseModel):
     your_result: dict[str, Any] | None
 
 
-class QualityRunIn(BaseModel):
+class QualityRunIn(RequestModel):
     method: str = Field(default="ds", description="mv | wmv | ds | onecoin | glad | mace | wawa | zbs")
     control: str | None = Field(default=None, description="one classification control; all when omitted")
 

@@ -18,6 +18,7 @@ from crowdset.auth.schemas import (
 )
 from crowdset.http.deps import DB, CurrentUser, client_ip
 from crowdset.http.pagination import Page, check_limit, decode_cursor, page_of
+from crowdset.http.types import Id
 
 router = APIRouter()
 
@@ -48,7 +49,7 @@ def create_org(body: OrgIn, s: DB, user: CurrentUser) -> OrgOut:
 
 
 @router.get("/orgs/{org_id}", response_model=OrgOut, tags=["orgs"])
-def get_org(org_id: int, s: DB, user: CurrentUser) -> OrgOut:
+def get_org(org_id: Id, s: DB, user: CurrentUser) -> OrgOut:
     return org_out(service.get_org(s, user, org_id))
 
 
@@ -66,7 +67,7 @@ def create_user(body: UserIn, s: DB, user: CurrentUser) -> UserOut:
 
 
 @router.get("/users/{user_id}", response_model=UserOut, tags=["users"])
-def get_user(user_id: int, s: DB, user: CurrentUser) -> UserOut:
+def get_user(user_id: Id, s: DB, user: CurrentUser) -> UserOut:
     return UserOut.of(service.get_user(s, user, user_id))
 
 
@@ -82,5 +83,5 @@ def create_token(body: TokenIn, s: DB, user: CurrentUser) -> NewTokenOut:
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, tags=["auth"])
-def revoke_token(token_id: int, s: DB, user: CurrentUser) -> TokenOut:
+def revoke_token(token_id: Id, s: DB, user: CurrentUser) -> TokenOut:
     return TokenOut.of(service.revoke_token(s, user, token_id))

@@ -7,9 +7,12 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from crowdset.auth.models import ApiToken, Org, User
+from crowdset.http.types import IdField, RequestModel
+
+MAX_TOKEN_DAYS = 3650  # ten years; a token that should never expire leaves `days` out
 
 
-class OrgIn(BaseModel):
+class OrgIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     kind: str = Field(description="enterprise | institute | university | government")
     region: str = Field(default="", max_length=100)
@@ -26,11 +29,11 @@ class OrgOut(BaseModel):
     created_at: datetime
 
 
-class UserIn(BaseModel):
+class UserIn(RequestModel):
     email: str
     password: str
     display_name: str = ""
-    org_id: int | None = None
+    org_id: IdField | None = None
     roles: list[str] = Field(default_factory=lambda: ["annotator"])
 
 
@@ -49,9 +52,10 @@ class UserOut(BaseModel):
                    roles=sorted(u.roles), is_active=u.is_active, created_at=u.created_at)
 
 
-class TokenIn(BaseModel):
+class TokenIn(RequestModel):
     name: str = Field(min_length=1, max_length=100)
-    days: int | None = Field(default=None, gt=0, description="expires after this many days; never when omitted")
+    days: int | None = Field(default=None, gt=0, le=MAX_TOKEN_DAYS,
+                             description="expires after this many days; never when omitted")
 
 
 class LoginTokenIn(TokenIn):

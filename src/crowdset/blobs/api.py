@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from crowdset.blobs import service
 from crowdset.http.deps import DB, CurrentUser
+from crowdset.http.types import file_responses
 
 router = APIRouter(tags=["files"])
 
@@ -28,7 +29,8 @@ def upload(file: UploadFile, s: DB, user: CurrentUser) -> BlobOut:
                    url=f"/api/v1/blobs/{stored.sha256}", ref=f"blob:{stored.sha256}")
 
 
-@router.get("/blobs/{sha256}")
+@router.get("/blobs/{sha256}", response_class=Response,
+            responses=file_responses("the file, in the media type sniffed from its bytes", "*/*"))
 def download(sha256: str, s: DB, user: CurrentUser) -> FileResponse:
     path, media = service.open_for(s, user, sha256)
     return FileResponse(path, media_type=media, headers={"Cache-Control": "private, max-age=31536000, immutable"})

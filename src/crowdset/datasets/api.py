@@ -28,6 +28,7 @@ from crowdset.errors import Forbidden, invalid
 from crowdset.formats.common import dumps
 from crowdset.http.deps import DB, CurrentUser
 from crowdset.http.pagination import Page, check_limit, decode_cursor, page_of
+from crowdset.http.types import Id, QueryId, file_responses
 from crowdset.jobs.api import JobOut, submit_job
 
 router = APIRouter(tags=["datasets"])
@@ -45,7 +46,7 @@ def create_dataset(body: DatasetIn, s: DB, user: CurrentUser) -> DatasetOut:
 @router.get("/datasets", response_model=Page[DatasetOut])
 def list_datasets(s: DB, user: CurrentUser, q: str | None = None, domain: str | None = None,
                   kind: str | None = None, modality: str | None = None, tier: str | None = None,
-                  grade: str | None = None, status: str | None = None, org_id: int | None = None,
+                  grade: str | None = None, status: str | None = None, org_id: QueryId = None,
                   cursor: str | None = None, limit: int = 50) -> Page[DatasetOut]:
     """Search by text (any substring, Chinese included: `q=医疗`), domain, kind, modality, reserve
     tier and grade."""
@@ -65,18 +66,18 @@ def rereview(body: RereviewIn, s: DB, user: CurrentUser) -> JobOut:
 
 
 @router.get("/datasets/{dataset_id}", response_model=DatasetOut)
-def get_dataset(dataset_id: int, s: DB, user: CurrentUser) -> DatasetOut:
+def get_dataset(dataset_id: Id, s: DB, user: CurrentUser) -> DatasetOut:
     return DatasetOut.of(svc.get_dataset(s, user, dataset_id))
 
 
 @router.patch("/datasets/{dataset_id}", response_model=DatasetOut)
-def update_dataset(dataset_id: int, body: DatasetPatch, s: DB, user: CurrentUser) -> DatasetOut:
+def update_dataset(dataset_id: Id, body: DatasetPatch, s: DB, user: CurrentUser) -> DatasetOut:
     ds = svc.get_dataset(s, user, dataset_id, "manage")
     return DatasetOut.of(svc.update_dataset(s, user, ds, body.model_dump(exclude_unset=True)))
 
 
 @router.post("/datasets/{dataset_id}/designate-strategic", response_model=DatasetOut)
-def designate(dataset_id: int, s: DB, user: CurrentUser, body: DesignateIn | None = None) -> DatasetOut:
+def designate(dataset_id: Id, s: DB, user: CurrentUser, body: DesignateIn | None = None) -> DatasetOut:
     """Administrators designate (or, with `{"designated": false}`, withdraw) a strategic dataset."""
     ds = svc.get_dataset(s, user, dataset_id)
     designate_strategic(s, user, ds, (body or DesignateIn()).designated)
@@ -87,7 +88,7 @@ def designate(dataset_id: int, s: DB, user: CurrentUser, body: DesignateIn | Non
 
 
 @router.post("/datasets/{dataset_id}/versions", status_code=201, response_model=VersionOut)
-def upload_version(dataset_id: int, file: UploadFile, s: DB, user: CurrentUser,
+def upload_version(dataset_id: Id, file: UploadFile, s: DB, user: CurrentUser,
                    version: str | None = Form(default=None), format: str | None = Form(default=None)) -> VersionOut:
     """Upload a new immutable version (multipart `file`: JSONL, CSV, Parquet or TC609 JSONL)."""
     ds = svc.get_dataset(s, user, dataset_id, "manage")
@@ -96,24 +97,25 @@ def upload_version(dataset_id: int, file: UploadFile, s: DB, user: CurrentUser,
 
 
 @router.post("/datasets/{dataset_id}/versions/from-project", status_code=201, response_model=VersionOut)
-def version_from_project(dataset_id: int, body: FromProjectIn, s: DB, user: CurrentUser) -> VersionOut:
+def version_from_project(dataset_id: Id, body: FromProjectIn, s: DB, user: CurrentUser) -> VersionOut:
     """Publish a project's export (jsonl or tc609) as a new version in one call."""
     ds = svc.get_dataset(s, user, dataset_id, "manage")
     return VersionOut.of(vers.add_from_project(s, user, ds, body.project_id, body.format, body.version))
 
 
 @router.get("/datasets/{dataset_id}/versions", response_model=list[VersionOut])
-def list_versions(dataset_id: int, s: DB, user: CurrentUser) -> list[VersionOut]:
+def list_versions(dataset_id: Id, s: DB, user: CurrentUser) -> list[VersionOut]:
     return [VersionOut.of(v) for v in vers.list_versions(s, svc.get_dataset(s, user, dataset_id))]
 
 
 @router.get("/datasets/{dataset_id}/versions/{version}", response_model=VersionOut)
-def get_version(dataset_id: int, version: str, s: DB, user: CurrentUser) -> VersionOut:
+def get_version(dataset_id: Id, version: str, s: DB, user: CurrentUser) -> VersionOut:
     return VersionOut.of(vers.get_version(s, svc.get_dataset(s, user, dataset_id), version))
 
 
-@router.get("/datasets/{dataset_id}/versions/{version}/file")
-def download_version(dataset_id: int, version: str, s: DB, user: CurrentUser) -> FileResponse:
+@router.get("/datasets/{dataset_id}/versions/{version}/file", response_class=Response, responses=file_responses(
+    "the version's file as uploaded", *vers.MEDIA_TYPE.values()))
+def download_version(dataset_id: Id, version: str, s: DB, user: CurrentUser) -> FileResponse:
     ds = svc.get_dataset(s, user, dataset_id)
     svc.check_exportable(ds)
     v = vers.get_version(s, ds, version)
@@ -122,8 +124,9 @@ def download_version(dataset_id: int, version: str, s: DB, user: CurrentUser) ->
                         headers={"Digest": f"sha-256={fl['sha256']}"})
 
 
-@router.get("/datasets/{dataset_id}/versions/{version}/records")
-def version_records(dataset_id: int, version: str, s: DB, user: CurrentUser, format: str = "tc609",
+@router.get("/datasets/{dataset_id}/versions/{version}/records", response_class=Response,
+            responses=file_responses("TC609 JSON Lines", "application/x-ndjson"))
+def version_records(dataset_id: Id, version: str, s: DB, user: CurrentUser, format: str = "tc609",
                     mask: bool = False) -> StreamingResponse:
     """The version's records as TC609-5-2025-02 JSONL (`mask=true` masks personal information in texts)."""
     if format != "tc609":
@@ -140,7 +143,7 @@ def version_records(dataset_id: int, version: str, s: DB, user: CurrentUser, for
 
 
 @router.post("/datasets/{dataset_id}/versions/{version}/evaluations", status_code=202, response_model=JobOut)
-def evaluate(dataset_id: int, version: str, s: DB, user: CurrentUser, response: Response,
+def evaluate(dataset_id: Id, version: str, s: DB, user: CurrentUser, response: Response,
              body: EvaluationIn | None = None) -> JobOut:
     """Evaluate the version against a quality profile as a job; the report is kept with the run and
     the dataset's rating and tier follow."""
@@ -153,7 +156,7 @@ def evaluate(dataset_id: int, version: str, s: DB, user: CurrentUser, response: 
 
 
 @router.get("/datasets/{dataset_id}/evaluations", response_model=Page[EvaluationOut])
-def list_evaluations(dataset_id: int, s: DB, user: CurrentUser, version: str | None = None,
+def list_evaluations(dataset_id: Id, s: DB, user: CurrentUser, version: str | None = None,
                      cursor: str | None = None, limit: int = 50) -> Page[EvaluationOut]:
     limit = check_limit(limit)
     ds = svc.get_dataset(s, user, dataset_id)
@@ -163,19 +166,20 @@ def list_evaluations(dataset_id: int, s: DB, user: CurrentUser, version: str | N
 
 
 @router.get("/datasets/{dataset_id}/versions/{version}/evaluations", response_model=Page[EvaluationOut])
-def list_version_evaluations(dataset_id: int, version: str, s: DB, user: CurrentUser, cursor: str | None = None,
+def list_version_evaluations(dataset_id: Id, version: str, s: DB, user: CurrentUser, cursor: str | None = None,
                              limit: int = 50) -> Page[EvaluationOut]:
     return list_evaluations(dataset_id, s, user, version, cursor, limit)
 
 
 @router.get("/datasets/{dataset_id}/evaluations/{evaluation_id}", response_model=EvaluationOut)
-def get_evaluation(dataset_id: int, evaluation_id: int, s: DB, user: CurrentUser) -> EvaluationOut:
+def get_evaluation(dataset_id: Id, evaluation_id: Id, s: DB, user: CurrentUser) -> EvaluationOut:
     ds = svc.get_dataset(s, user, dataset_id)
     return EvaluationOut.of(evs.get_evaluation(s, ds, evaluation_id), with_report=True)
 
 
-@router.get("/datasets/{dataset_id}/evaluations/{evaluation_id}/report")
-def evaluation_report(dataset_id: int, evaluation_id: int, s: DB, user: CurrentUser,
+@router.get("/datasets/{dataset_id}/evaluations/{evaluation_id}/report", response_class=Response,
+            responses=file_responses("the report", *evs.REPORT_FORMATS.values()))
+def evaluation_report(dataset_id: Id, evaluation_id: Id, s: DB, user: CurrentUser,
                       format: str = "json") -> Response:
     """The report as json, md or html (self-contained page)."""
     ev = evs.get_evaluation(s, svc.get_dataset(s, user, dataset_id), evaluation_id)
@@ -188,15 +192,17 @@ def evaluation_report(dataset_id: int, evaluation_id: int, s: DB, user: CurrentU
 # ---------------------------------------------------------------- metadata exports
 
 
-@router.get("/datasets/{dataset_id}/card")
-def card(dataset_id: int, s: DB, user: CurrentUser, lang: str = "both") -> Response:
+@router.get("/datasets/{dataset_id}/card", response_class=Response,
+            responses=file_responses("the card in Markdown", "text/markdown"))
+def card(dataset_id: Id, s: DB, user: CurrentUser, lang: str = "both") -> Response:
     """Dataset card (Datasheets for Datasets) in Markdown: `lang` zh, en or both."""
     facts = gather(s, svc.get_dataset(s, user, dataset_id))
     return Response(render_card(facts, lang), media_type="text/markdown; charset=utf-8")
 
 
-@router.get("/datasets/{dataset_id}/croissant")
-def croissant(dataset_id: int, request: Request, s: DB, user: CurrentUser) -> Response:
+@router.get("/datasets/{dataset_id}/croissant", response_class=Response,
+            responses=file_responses("Croissant JSON-LD", "application/ld+json"))
+def croissant(dataset_id: Id, request: Request, s: DB, user: CurrentUser) -> Response:
     """Croissant 1.0 JSON-LD with RAI properties for the newest version."""
     ds = svc.get_dataset(s, user, dataset_id)
     facts = gather(s, ds)

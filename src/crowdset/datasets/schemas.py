@@ -8,10 +8,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from crowdset.datasets.models import Dataset, DatasetVersion, Evaluation
+from crowdset.http.types import IdField, Instant, RequestModel, not_null
 
 
-class DatasetIn(BaseModel):
-    org_id: int | None = Field(default=None, description="defaults to the caller's organisation")
+class DatasetIn(RequestModel):
+    org_id: IdField | None = Field(default=None, description="defaults to the caller's organisation")
     name: str
     description: str = ""
     domain: str = Field(default="", description="e.g. healthcare; a matching evaluation profile is the default")
@@ -30,23 +31,25 @@ class DatasetIn(BaseModel):
     status: str = Field(default="draft", description="draft | published")
 
 
-class DatasetPatch(BaseModel):
-    name: str | None = None
-    description: str | None = None
-    domain: str | None = None
-    kind: str | None = None
-    modality: str | None = None
-    licence: str | None = None
-    security_level: str | None = None
-    supply_mode: str | None = None
-    source: str | None = None
-    collection_method: str | None = None
-    annotation_method: str | None = None
-    use_cases: str | None = None
-    limitations: str | None = None
-    contact: str | None = None
-    extra: dict[str, Any] | None = None
-    status: str | None = Field(default=None, description="draft | published | suspended (admin)")
+class DatasetPatch(RequestModel):
+    """Fields left out keep their value; none may be set to null (every column is NOT NULL)."""
+
+    name: str = not_null()
+    description: str = not_null()
+    domain: str = not_null()
+    kind: str = not_null()
+    modality: str = not_null()
+    licence: str = not_null()
+    security_level: str = not_null()
+    supply_mode: str = not_null()
+    source: str = not_null()
+    collection_method: str = not_null()
+    annotation_method: str = not_null()
+    use_cases: str = not_null()
+    limitations: str = not_null()
+    contact: str = not_null()
+    extra: dict[str, Any] = not_null()
+    status: str = not_null(description="draft | published | suspended (admin)")
 
 
 class DatasetOut(BaseModel):
@@ -100,13 +103,13 @@ class VersionOut(BaseModel):
         return cls.model_validate(v, from_attributes=True)
 
 
-class FromProjectIn(BaseModel):
-    project_id: int
+class FromProjectIn(RequestModel):
+    project_id: IdField
     format: str = Field(default="tc609", description="jsonl | tc609")
     version: str | None = Field(default=None, description="defaults to the next number")
 
 
-class EvaluationIn(BaseModel):
+class EvaluationIn(RequestModel):
     profile: str | None = Field(default=None, description="profile name; defaults to the dataset's domain or general")
 
 
@@ -133,9 +136,9 @@ class EvaluationOut(BaseModel):
         return out
 
 
-class DesignateIn(BaseModel):
+class DesignateIn(RequestModel):
     designated: bool = True
 
 
-class RereviewIn(BaseModel):
-    now: datetime | None = Field(default=None, description="the clock to judge what is due by (default: now)")
+class RereviewIn(RequestModel):
+    now: Instant | None = Field(default=None, description="the clock to judge what is due by (default: now)")

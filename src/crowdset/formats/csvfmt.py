@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+from crowdset.safetext import text_problem
+
 from .common import ParsedRow, build_task, byte_lines, control_map, pick_result, read_exactly
 
 SNIFF_BYTES = 1 << 20
@@ -20,11 +22,28 @@ _RESERVED = {"is_gold", "priority", "gold", "id", "external_id"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+_UNSUPPORTED_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+                     (b"\xfe\xff", "UTF-16"))
+
+
+def unsupported_encoding(head: bytes) -> str | None:
+    """Why the file that starts with ``head`` cannot be read as CSV text, or None. UTF-16 and UTF-32 are
+    named by their byte-order mark; without one they still betray themselves by NUL bytes, which neither
+    UTF-8 nor GB18030 text contains (decoded anyway, they would import as garbage full of NULs)."""
+    for bom, name in _UNSUPPORTED_BOMS:
+        if head.startswith(bom):
+            return f"{name} files are not supported; save as 'CSV UTF-8'"
+    if b"\x00" in head:
+        return "the file contains NUL bytes, so it is not UTF-8 or GB18030 text (UTF-16 or UTF-32?); save as 'CSV UTF-8'"
+    return None
+
+
 def detect_encoding(head: bytes, complete: bool) -> str | None:
-    """'utf-8-sig', 'utf-8' or 'gb18030' for the first bytes of a file; None for UTF-16 (unsupported)."""
+    """'utf-8-sig', 'utf-8' or 'gb18030' for the first bytes of a file; None for UTF-16 or UTF-32
+    (unsupported, see ``unsupported_encoding``)."""
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if unsupported_encoding(head):
         return None
     try:
         import codecs
@@ -40,7 +59,7 @@ def read_csv(stream: IO[bytes], delimiter: str = ",") -> Iterator[ParsedRow]:
     head = read_exactly(stream, SNIFF_BYTES)
     enc = detect_encoding(head, complete=len(head) < SNIFF_BYTES)
     if enc is None:
-        yield ParsedRow(0, errors=[("", "UTF-16 files are not supported; save as 'CSV UTF-8'")])
+        yield ParsedRow(0, errors=[("", unsupported_encoding(head) or "not a text file")])
         return
     if enc == "utf-8-sig":
         head, enc = head[3:], "utf-8"
@@ -86,6 +105,8 @@ def _header_problems(header: list[str]) -> list[tuple[str, str]]:
     for i, name in enumerate(header, start=1):
         if not name:
             problems.append((f"column {i}", "empty column name in the header"))
+        elif text_problem(name):
+            problems.append((f"column {i}", f"the column name {text_problem(name)}"))
         elif name.lower() in seen:
             problems.append((name, "duplicate column name in the header"))
         seen.add(name.lower())
@@ -100,6 +121,8 @@ def _row_to_parsed(line: int, header: list[str], row: list[str], errors: list[tu
     data: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for name, cell in zip(header, row, strict=False):
+        if "\x00" in cell:  # PostgreSQL text refuses NUL (decoded text holds no lone surrogates)
+            errors.append((name, "contains a NUL character"))
         key = name.lower()
         if key not in _RESERVED:
             data[name] = cell

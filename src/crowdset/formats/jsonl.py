@@ -7,15 +7,20 @@ become ``data`` (with the reserved keys lifted out), so a plain dump of records 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from crowdset import jsoncodec
+from crowdset.safetext import json_problems
 
 from .common import RESERVED_FLAT_KEYS, TASK_KEYS, ParsedRow, build_task, byte_lines, dumps
 
 _CONTRACT_KEYS = set(TASK_KEYS) | {"id", "external_id"}
 _RESERVED_FLAT = frozenset(RESERVED_FLAT_KEYS)
+# A lone surrogate or a NUL can only arrive as a \u escape (raw ones are not valid JSON text); a line
+# without one of these escapes is not walked, so the usual line costs one C-speed search.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
 
 
 def object_to_task(obj: Any, errors: list[tuple[str, str]]) -> dict[str, Any] | None:
@@ -56,6 +61,14 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[ParsedRow]:
         except json.JSONDecodeError as exc:
             yield ParsedRow(lineno, errors=[("", f"invalid JSON: {exc.msg} (column {exc.colno})")])
             continue
+        except RecursionError:
+            yield ParsedRow(lineno, errors=[("", "nested too deeply")])
+            continue
+        if b"\\u" in raw and _SUSPECT_ESCAPE.search(raw):
+            bad = json_problems(obj, finite=False)  # NaN is read as the standard library reads it
+            if bad:
+                yield ParsedRow(lineno, errors=[(path or "", message) for path, message in bad])
+                continue
         task = object_to_task(obj, errors)
         yield ParsedRow(lineno, task=task, errors=errors)
 

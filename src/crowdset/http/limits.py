@@ -6,11 +6,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+LIMIT_KEY = "crowdset.body_limit"
 
-class BodyTooLarge(Exception):
-    pass
+
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` when a streamed (chunked, so unannounced) body passes the cap. An HTTP
+    exception, so whoever reads the body when it happens (FastAPI's JSON reader, a form parser) lets it
+    through to the problem handler, which answers 413 naming the body; were it caught as any error there,
+    it would become a vague 400 instead."""
+
+    def __init__(self, limit: int = 0) -> None:
+        super().__init__(413, f"the request body exceeds {limit} bytes")
+        self.limit = limit
 
 
 class BodyLimitMiddleware:
@@ -24,6 +34,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope.get("path", "")) or self.default_limit
+        scope[LIMIT_KEY] = limit  # for readers deciding whether a body is small enough to parse whole
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -41,7 +52,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge()
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:

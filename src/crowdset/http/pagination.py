@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from crowdset.errors import invalid
+from crowdset.http.types import MAX_ID
 
 T = TypeVar("T")
 MAX_LIMIT = 500
@@ -26,14 +27,19 @@ def encode_cursor(last_id: int | str) -> str:
 
 
 def decode_cursor(cursor: str | None) -> int:
+    """The id a cursor names. Cursors come back from clients, so they are input like any other: only
+    an integer in the range of the keys (``0..MAX_ID``; not a bool, which JSON-decodes to an int
+    subclass, nor a float or string) is one this API could have written."""
     if not cursor:
         return 0
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         after = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
-        return int(after)
-    except (binascii.Error, ValueError, KeyError, TypeError, json.JSONDecodeError):
+    except (binascii.Error, ValueError, KeyError, TypeError, RecursionError):
         raise invalid("cursor", "not a cursor returned by this API") from None
+    if type(after) is not int or not 0 <= after <= MAX_ID:
+        raise invalid("cursor", "not a cursor returned by this API")
+    return after
 
 
 def check_limit(limit: int) -> int:
