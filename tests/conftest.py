@@ -150,6 +150,8 @@ def backend(request: pytest.FixtureRequest, _backends: dict[str, Backend],
     b = _migrated(request.param, _backends, tmp_path_factory)
     configure(monkeypatch, b.url, b.data_dir)
     wipe(b.url)
+    # the ledger's signed checkpoint of the head lives in the keys folder, outside the wiped database
+    (b.data_dir / "keys" / "ledger-checkpoint.jsonl").unlink(missing_ok=True)
     yield b
     from crowdset.db import reset_db
     from crowdset.jobs.queue import reset_huey

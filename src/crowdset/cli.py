@@ -15,11 +15,9 @@ app = typer.Typer(help="Crowdset: crowd annotation, quality control and high-qua
 org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-ledger_app = typer.Typer(help="The tamper-evident ledger.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
-app.add_typer(ledger_app, name="ledger")
 
 out = Console()
 
@@ -208,34 +206,18 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="token id")]) -> N
     out.print(f"token {token_id} revoked")
 
 
-@ledger_app.command("verify")
-def ledger_verify() -> None:
-    """Recompute the hash chain and signatures; name the first broken entry (exit 1) if any."""
-    from rich.progress import Progress
-
-    from crowdset.db import get_db
-    from crowdset.ledger.service import count_entries, verify
-
-    with get_db().reading() as s, Progress(transient=True, console=err) as bar:
-        total = count_entries(s)
-        task = bar.add_task("verifying", total=total)
-        checked, brk = verify(s, lambda n: bar.update(task, completed=n), every=1000)
-    if brk is not None:
-        err.print(f"[bold red]ledger BROKEN[/] at entry #{brk.seq}: {brk.reason} ({checked} entries read)")
-        raise typer.Exit(1)
-    out.print(f"ledger OK: {checked} entries, chain and signatures valid")
-
-
 def _register_domain_commands() -> None:
     """Commands that live with their domain (kept out of this file so it stays a thin index)."""
     from crowdset.annotation.cli import export_cmd, import_cmd, project_app
     from crowdset.datasets.cli import app as datasets_app
     from crowdset.datasets.evaluate.cli import evaluate
+    from crowdset.ledger.cli import app as ledger_app
     from crowdset.quality.cli import app as quality_app
 
     app.add_typer(project_app, name="project")
     app.add_typer(datasets_app, name="datasets")
     app.add_typer(quality_app, name="quality", help="Quality control on any labels file, no server needed.")
+    app.add_typer(ledger_app, name="ledger")
     app.command("import")(import_cmd)
     app.command("export")(export_cmd)
     app.command("evaluate")(evaluate)

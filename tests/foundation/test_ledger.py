@@ -100,3 +100,61 @@ def test_verify_job_reports_result(world):
     assert world.client.post("/api/v1/ledger/verify", headers=world.h("manager")).status_code == 403
     # another organisation's user cannot see the admin's job
     assert world.client.get(r.json()["url"], headers=world.h("annotator_b")).status_code == 404
+
+
+def _own_keys(monkeypatch, folder) -> None:  # noqa: ANN001
+    from crowdset.ledger.keys import forget_cached_keys
+    from crowdset.settings import reset_settings
+
+    monkeypatch.setenv("CROWDSET_KEYS_DIR", str(folder))
+    reset_settings()
+    forget_cached_keys()
+
+
+def test_signing_key_lives_in_the_keys_folder(backend, tmp_path, monkeypatch):
+    import stat
+
+    from crowdset.ledger.keys import KEY_FILE
+
+    _own_keys(monkeypatch, tmp_path / "keys")
+    _fill(2)
+    key = tmp_path / "keys" / KEY_FILE
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "keys").stat().st_mode) == 0o700
+    assert (tmp_path / "keys" / "ledger-checkpoint.jsonl").exists()
+    with get_db().reading() as s:
+        assert verify(s) == (2, None)
+
+
+def test_a_lost_key_is_not_silently_replaced(backend, tmp_path, monkeypatch):
+    import pytest
+
+    from crowdset.errors import CrowdsetError
+    from crowdset.ledger.keys import KEY_FILE
+
+    _own_keys(monkeypatch, tmp_path / "keys")
+    _fill(1)
+    (tmp_path / "keys" / KEY_FILE).unlink()
+    with pytest.raises(CrowdsetError) as caught, get_db().transaction() as s:
+        append(s, "test.event", "thing:x", "system", {})
+    assert caught.value.status == 503 and "restore it from backup" in caught.value.detail
+
+
+def test_fast_pass_agrees_with_the_reference(backend):
+    """``audit`` reads raw columns and builds entry bodies by hand; ``chain.first_break`` over ORM rows is
+    the obvious way. Both must agree on a sound chain and name the same entry after each kind of edit."""
+    from crowdset.ledger.chain import first_break
+    from crowdset.ledger.service import iter_entries
+
+    _fill(12)
+    edits = [("UPDATE ledger_entries SET kind = 'x.\"quoted\"' WHERE seq = 9", 9),
+             ("UPDATE ledger_entries SET prev_hash = hash WHERE seq = 6", 6),
+             ("UPDATE ledger_entries SET payload = '{}' WHERE seq = 3", 3)]
+    with get_db().reading() as s:
+        assert first_break(iter_entries(s)) == (12, None) and verify(s) == (12, None)
+    for sql, seq in edits:
+        _tamper(sql)
+        with get_db().reading() as s:
+            _n, reference = first_break(iter_entries(s))
+            _checked, fast = verify(s)
+        assert reference.seq == fast.seq == seq

@@ -27,7 +27,8 @@ from crowdset.db import json_text, utcnow
 from crowdset.errors import FieldError, Invalid, invalid
 from crowdset.formats import guess_format, read_tasks
 from crowdset.gcpause import gc_paused
-from crowdset.ledger.service import actor_of, append
+from crowdset.ledger.rows import RowDigests, task_final_value
+from crowdset.ledger.service import ROWS, actor_of, append_rows
 
 BATCH = 2000
 MAX_REPORTED_ERRORS = 1000
@@ -102,6 +103,7 @@ def import_file(s: Session, actor: User | None, project: Project, path: Path, fm
     import_id = uuid.uuid4().hex
     counts = {"tasks": 0, "gold": 0, "predictions": 0, "annotations": 0}
     batch: list[dict[str, Any]] = []
+    digests = RowDigests()  # imported annotations and settled finals, for the ledger (spills to disk)
     with path.open("rb") as fh, gc_paused():  # a dict per row: no cycle-collector walks over them
         for row in read_tasks(fh, fmt, schema=project.label_schema):
             total += 1
@@ -115,7 +117,7 @@ def import_file(s: Session, actor: User | None, project: Project, path: Path, fm
             elif not errors:
                 batch.append(row.task)
                 if len(batch) >= BATCH:
-                    insert_tasks(s, project, batch, import_id, counts)
+                    insert_tasks(s, project, batch, import_id, counts, digests)
                     batch.clear()
             if progress and total % 10000 == 0:
                 progress(100.0 * fh.tell() / size, f"{total} rows read")
@@ -126,9 +128,10 @@ def import_file(s: Session, actor: User | None, project: Project, path: Path, fm
     if total == 0:
         raise invalid("file", "contains no tasks")
     if batch:
-        insert_tasks(s, project, batch, import_id, counts)
-    append(s, "tasks.imported", f"project:{project.id}", actor_of(actor),
-           {"import_id": import_id, "format": fmt, "file_sha256": file_sha256(path), **counts})
+        insert_tasks(s, project, batch, import_id, counts, digests)
+    append_rows(s, "tasks.imported", f"project:{project.id}", actor_of(actor),
+                {"import_id": import_id, "format": fmt, "file_sha256": file_sha256(path), **counts}, digests)
+    digests.close()
     report: dict[str, Any] = {"import_id": import_id, "format": fmt, **counts}
     if counts.get("prediction_ids_only"):
         report["warnings"] = [
@@ -213,9 +216,25 @@ def _insert_rows_postgresql(s: Session, rows: list[tuple[Any, ...]]) -> list[int
     return ids
 
 
+def _new_annotation_ids(s: Session, n: int) -> list[int]:
+    """Ids for ``n`` annotations about to be inserted, so their ledger digests can name them: drawn
+    from the sequence on PostgreSQL; on SQLite the next ones after the largest (the importing
+    transaction holds the write lock, so nobody else can take them)."""
+    conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        top = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM annotations").scalar()
+        return list(range(top + 1, top + n + 1))
+    return list(conn.exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence('annotations', 'id')) FROM generate_series(1, %(n)s)", {"n": n},
+    ).scalars())
+
+
 def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], import_id: str,
-                 counts: dict[str, int]) -> None:
-    """Insert already-checked tasks (with their predictions and annotations) in one batch."""
+                 counts: dict[str, int], digests: RowDigests | None = None) -> None:
+    """Insert already-checked tasks (with their predictions and annotations) in one batch.
+
+    The digests of imported annotations and of finals settled here go to ``digests`` for the caller's
+    ledger entry; without one they get a ``ledger.rows`` entry of their own."""
     now = utcnow()
     pid = project.id
     rows = [_task_values(pid, t, import_id, now) for t in tasks]
@@ -241,13 +260,26 @@ def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], impo
             counts["prediction_ids_only"] = counts.get("prediction_ids_only", 0) + len(ids_only)
     if preds:
         s.execute(insert(Prediction), preds)
+    own = digests is None and bool(anns or complete)
+    if own:
+        digests = RowDigests()
     if anns:
+        ann_ids = _new_annotation_ids(s, len(anns))
+        for ann_id, a in zip(ann_ids, anns, strict=True):
+            a["id"] = ann_id
+        digests.add_many("annotations", ann_ids, [a["result"] for a in anns])
         s.execute(insert(Annotation), anns)
     if complete:  # settled as a submit would settle them, from the results in hand: one bulk UPDATE
         schema = schema_of(project)
-        s.execute(update(Task), [{"id": task_id, **outcome(project, schema, results, len(results), False)}
-                                 for task_id, results in complete])
+        settled = [{"id": task_id, **outcome(project, schema, results, len(results), False)}
+                   for task_id, results in complete]
+        s.execute(update(Task), settled)
+        digests.add_many("tasks", [o["id"] for o in settled],
+                         [task_final_value(o.get("final"), o.get("final_method")) for o in settled])
     s.flush()
+    if own:
+        append_rows(s, ROWS, f"project:{pid}", "system", {"import_id": import_id}, digests)
+        digests.close()
     counts["tasks"] += len(ids)
     counts["gold"] += sum(1 for t in tasks if t.get("is_gold"))
     counts["predictions"] += len(preds)

@@ -22,7 +22,8 @@ from crowdset.annotation.validation import schema_of
 from crowdset.auth.models import User
 from crowdset.errors import invalid
 from crowdset.gcpause import gc_paused
-from crowdset.ledger.service import actor_of, append
+from crowdset.ledger.rows import RowDigests, task_final_value
+from crowdset.ledger.service import actor_of, append_rows
 from crowdset.quality.aggregation import CLASSIFICATION_METHODS, aggregate
 from crowdset.quality.agreement import (
     agreement_report,
@@ -221,7 +222,8 @@ def _run_quality(s: Session, actor: User | None, project: Project, method: str, 
         if measured is not None:
             agreement[c.name] = measured
     say(80, "writing final results")
-    n_final = _write_finals(s, project, method, decided)
+    digests = RowDigests()
+    n_final = _write_finals(s, project, method, decided, digests)
     flagged = _send_issues_to_review(s, project, {int(i["task"]) for i in issues})
     run = QualityRun(project_id=project.id, method=method, n_tasks=len(decided), n_labels=n_labels,
                      n_finalised=n_final, agreement=agreement,
@@ -230,16 +232,19 @@ def _run_quality(s: Session, actor: User | None, project: Project, method: str, 
                      created_by=getattr(actor, "id", None))
     s.add(run)
     s.flush()
-    append(s, "quality.run", f"project:{project.id}", actor_of(actor),
-           {"run_id": run.id, "method": method, "tasks": run.n_tasks, "finalised": n_final,
-            "label_issues": len(issues)})
+    append_rows(s, "quality.run", f"project:{project.id}", actor_of(actor),
+                {"run_id": run.id, "method": method, "tasks": run.n_tasks, "finalised": n_final,
+                 "label_issues": len(issues)}, digests)
+    digests.close()
     say(100, "done")
     return run
 
 
-def _write_finals(s: Session, project: Project, method: str, decided: dict[int, dict[str, tuple[Any, float]]]) -> int:
+def _write_finals(s: Session, project: Project, method: str, decided: dict[int, dict[str, tuple[Any, float]]],
+                  digests: RowDigests) -> int:
     """Final result per settled task (enough annotations, no pending review or arbitration): the three
-    columns it needs read per 1,000 tasks, the finals written as one bulk UPDATE per chunk."""
+    columns it needs read per 1,000 tasks, the finals written as one bulk UPDATE per chunk, and each
+    final's digest kept for the ledger."""
     n = 0
     ids = list(decided)
     for start in range(0, len(ids), 1000):
@@ -261,6 +266,8 @@ def _write_finals(s: Session, project: Project, method: str, decided: dict[int, 
                                 "final_confidence": float(sum(confs) / len(confs))})
         if changes:
             s.execute(update(Task), changes)
+            digests.add_many("tasks", [c["id"] for c in changes],
+                             [task_final_value(c["final"], method) for c in changes])
             n += len(changes)
     return n
 

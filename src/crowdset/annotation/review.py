@@ -20,6 +20,7 @@ from crowdset.annotation.validation import check_result, schema_of
 from crowdset.auth.models import User
 from crowdset.db import utcnow
 from crowdset.errors import Conflict, NotFound, invalid
+from crowdset.ledger.rows import rows_of, task_digest
 from crowdset.ledger.service import actor_of, append
 
 
@@ -69,6 +70,14 @@ def settle(s: Session, project: Project, task: Task) -> None:
     _assign(task, **outcome(project, schema_of(project), results, len(subs), pending))
 
 
+def final_rows(task: Task, written: bool = False) -> dict[str, dict[str, str]]:
+    """The ledger's digest of the task's final (``"rows"`` of the entry), when this change decided it:
+    ``settle`` does unless the task is gold or a person's final stands; ``written``: the caller set it."""
+    if not written and (task.is_gold or task.final_method in ("expert", "review_fix")):
+        return {}
+    return rows_of(tasks={task.id: task_digest(task.final, task.final_method)})
+
+
 def review(s: Session, reviewer: User, annotation_id: int, verdict: str, comment: str = "",
            fixed_result: dict[str, Any] | None = None) -> Review:
     ann = s.get(Annotation, annotation_id, with_for_update=True)
@@ -106,7 +115,8 @@ def review(s: Session, reviewer: User, annotation_id: int, verdict: str, comment
     s.refresh(task)
     settle(s, project, task)
     append(s, f"review.{verdict}", f"annotation:{ann.id}", actor_of(reviewer),
-           {"task_id": task.id, "comment": row.comment, "fixed_result": row.fixed_result, "task_state": task.state})
+           {"task_id": task.id, "comment": row.comment, "fixed_result": row.fixed_result, "task_state": task.state,
+            "rows": final_rows(task, written=verdict == "fix")})
     return row
 
 
@@ -122,7 +132,8 @@ def resolve(s: Session, expert: User, task_id: int, result: dict[str, Any], comm
     task.final, task.final_method, task.final_by, task.final_confidence = result, "expert", expert.id, 1.0
     task.state = "done"
     task.updated_at = utcnow()
-    append(s, "task.arbitrated", f"task:{task.id}", actor_of(expert), {"result": result, "comment": comment})
+    append(s, "task.arbitrated", f"task:{task.id}", actor_of(expert),
+           {"result": result, "comment": comment, "rows": final_rows(task, written=True)})
     return task
 
 

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 from crowdset.annotation import consensus
 from crowdset.annotation.models import Annotation, Project, Task
 from crowdset.annotation.projects import get_project
-from crowdset.annotation.review import needs_review, settle
+from crowdset.annotation.review import final_rows, needs_review, settle
 from crowdset.annotation.scheduler import release_slot, take_slot_if_free
 from crowdset.annotation.validation import check_result, schema_of
 from crowdset.auth.models import User
 from crowdset.db import utcnow
 from crowdset.errors import Conflict, NotFound, invalid
+from crowdset.ledger.rows import annotation_digest, rows_of
 from crowdset.ledger.service import actor_of, append
 
 MAX_LEAD_TIME = 24 * 3600.0
@@ -45,7 +46,8 @@ def submit(s: Session, user: User, annotation_id: int, result: dict[str, Any], l
             ann.gold_correct = consensus.matches_gold(schema_of(project), result, task.gold or {})
         s.flush()
         settle(s, project, task)
-        append(s, "annotation.updated", f"annotation:{ann.id}", actor_of(user), {"task_id": task.id, "result": result})
+        append(s, "annotation.updated", f"annotation:{ann.id}", actor_of(user),
+               {"task_id": task.id, "result": result, "rows": _rows(ann, task)})
         return ann
     if ann.status == "expired":
         if not take_slot_if_free(s, task, project.overlap):
@@ -64,8 +66,13 @@ def submit(s: Session, user: User, annotation_id: int, result: dict[str, Any], l
     s.flush()
     settle(s, project, task)
     append(s, "annotation.submitted", f"annotation:{ann.id}", actor_of(user),
-           {"task_id": task.id, "result": result, "lead_time": ann.lead_time})
+           {"task_id": task.id, "result": result, "lead_time": ann.lead_time, "rows": _rows(ann, task)})
     return ann
+
+
+def _rows(ann: Annotation, task: Task) -> dict[str, dict[str, str]]:
+    """Row digests for the ledger entry: the annotation's result and, when settled here, the task's final."""
+    return {**rows_of(annotations={ann.id: annotation_digest(ann.result)}), **final_rows(task)}
 
 
 def skip(s: Session, user: User, annotation_id: int) -> Annotation:

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _json_str  # json.dumps' own string encoder (C)
 from typing import Any
 
 GENESIS = "0" * 64
@@ -45,6 +46,18 @@ def entry_hash(
         }
     )
     return sha256_hex(body)
+
+
+def entry_hash_iso(
+    seq: int, kind: str, subject: str, actor: str, payload_hash: str, prev_hash: str, created_iso: str
+) -> str:
+    """``entry_hash`` with the time already in ``iso`` form, built without a dict or json.dumps: the
+    same bytes as ``canonical_json`` (keys in sorted order, strings through json's own encoder), 4x
+    faster, which is most of a verification pass."""
+    body = (f'{{"actor":{_json_str(actor)},"created_at":{_json_str(created_iso)},"kind":{_json_str(kind)},'
+            f'"payload_hash":{_json_str(payload_hash)},"prev_hash":{_json_str(prev_hash)},"seq":{int(seq)},'
+            f'"subject":{_json_str(subject)}}}')
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Ledger verification as a job: a long chain is checked in batches with progress."""
+"""Ledger verification as a job: a long chain is checked with progress, the same report as the CLI's."""
 
 from __future__ import annotations
 
@@ -6,18 +6,17 @@ from typing import Any
 
 from crowdset.db import get_db
 from crowdset.jobs.queue import Progress, handler
-from crowdset.ledger.service import count_entries, verify
+from crowdset.ledger.service import audit
 
 
 @handler("ledger.verify")
 def verify_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
+    """``params``: ``tables`` (compare covered rows too), ``all_signatures`` (check every signature)."""
+    def report_progress(n: int, total: int) -> None:
+        progress(100.0 * n / max(total, 1), f"{n}/{total}")
+
     with get_db().reading() as s:
-        total = count_entries(s)
-        every = max(1, total // 20)
-        checked, brk = verify(s, lambda n: progress(100.0 * n / max(total, 1), f"{n}/{total}"), every=every)
-    return {
-        "ok": brk is None,
-        "checked": checked,
-        "first_broken_seq": brk.seq if brk else None,
-        "reason": brk.reason if brk else None,
-    }
+        report = audit(s, tables=bool(params.get("tables", False)),
+                       all_signatures=bool(params.get("all_signatures", False)),
+                       on_progress=report_progress, every=20000)
+    return report.as_dict()
