@@ -110,7 +110,7 @@ def _recover_jobs() -> None:
 @app.command()
 def demo() -> None:
     """Load demo data: two organisations, an admin, a manager, three annotators, a reviewer and an
-    expert. Passwords are random per installation and printed (kept in the data directory)."""
+    expert. Passwords are random per installation and printed (kept in the keys folder, mode 0600)."""
     from crowdset.demo import load_demo
 
     _require_migrated()
@@ -192,17 +192,12 @@ def token_create(
 
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[int, typer.Argument(help="token id")]) -> None:
-    """Revoke an API token."""
-    from crowdset.auth.models import ApiToken
+    """Revoke an API token (the ledger records the operator, not the token's owner, as the actor)."""
     from crowdset.auth.service import revoke_token
     from crowdset.db import get_db
-    from crowdset.errors import NotFound
 
     with user_errors(), get_db().transaction() as s:
-        token = s.get(ApiToken, token_id)
-        if token is None:
-            raise NotFound(f"token {token_id} not found")
-        revoke_token(s, token.user, token_id)
+        revoke_token(s, None, token_id)
     out.print(f"token {token_id} revoked")
 
 

@@ -20,6 +20,10 @@ from sqlalchemy.types import TypeDecorator
 from crowdset import jsoncodec
 from crowdset.settings import Settings, get_settings
 
+# Every primary and foreign key is INTEGER: 32 bits on PostgreSQL (docs/architecture.md, "Keys"). An id
+# beyond it is "not found" for services and a 422 at the HTTP edge, never a driver error.
+MAX_ID = 2**31 - 1
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

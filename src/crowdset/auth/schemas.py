@@ -7,9 +7,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from crowdset.auth.models import ApiToken, Org, User
+from crowdset.auth.service import MAX_TOKEN_DAYS
 from crowdset.http.types import IdField, RequestModel
-
-MAX_TOKEN_DAYS = 3650  # ten years; a token that should never expire leaves `days` out
 
 
 class OrgIn(RequestModel):

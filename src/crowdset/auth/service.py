@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from crowdset.auth.models import ORG_KINDS, ROLES, ApiToken, LoginAttempt, Org, User, UserRole, WebSession
 from crowdset.auth.passwords import hash_password, needs_rehash, verify_password
-from crowdset.db import utcnow
+from crowdset.db import MAX_ID, utcnow
 from crowdset.errors import (
     Conflict,
     FieldError,
@@ -33,6 +33,7 @@ from crowdset.security.identifiers import uscc_problem
 from crowdset.settings import get_settings
 
 TOKEN_PREFIX = "cs_"
+MAX_TOKEN_DAYS = 3650  # ten years; a token that should never expire leaves `days` out
 MIN_PASSWORD = 10
 
 
@@ -90,7 +91,8 @@ def get_org(s: Session, user: User | None, org_id: int) -> Org:
 
 def find_org(s: Session, ref: str) -> Org:
     """An org by id or exact name (CLI convenience)."""
-    org = s.get(Org, int(ref)) if ref.isdigit() else s.scalar(select(Org).where(Org.name == ref))
+    by_id = ref.isdigit() and 0 < int(ref) <= MAX_ID
+    org = s.get(Org, int(ref)) if by_id else s.scalar(select(Org).where(Org.name == ref))
     if org is None:
         raise NotFound(f"organisation {ref!r} not found")
     return org
@@ -129,14 +131,14 @@ def create_user(
     if errors:
         raise Invalid("user is not valid", errors)
     if actor is not None and not actor.is_admin:
+        if org_id is not None:
+            get_org(s, actor, org_id)  # another organisation answers 404, as for projects and datasets
         if not actor.has_role("manager"):
             raise Forbidden("only administrators and managers create users")
         if "admin" in roles:
             raise Forbidden("only administrators grant the admin role")
         if org_id is None:
             org_id = actor.org_id
-        if org_id != actor.org_id:
-            raise Forbidden("managers create users in their own organisation only")
     if org_id is not None:
         get_org(s, actor, org_id)
     if s.scalar(select(User.id).where(User.email == email)) is not None:
@@ -170,7 +172,8 @@ def visible_users(s: Session, viewer: User, after: int = 0, limit: int = 50) -> 
 
 
 def find_user(s: Session, ref: str) -> User:
-    user = s.get(User, int(ref)) if ref.isdigit() else s.scalar(select(User).where(User.email == ref.strip().lower()))
+    by_id = ref.isdigit() and 0 < int(ref) <= MAX_ID
+    user = s.get(User, int(ref)) if by_id else s.scalar(select(User).where(User.email == ref.strip().lower()))
     if user is None:
         raise NotFound(f"user {ref!r} not found")
     return user
@@ -179,28 +182,68 @@ def find_user(s: Session, ref: str) -> User:
 # ---------------------------------------------------------------- log-in and throttling
 
 
-def _recent_failures(s: Session, column: Any, value: str) -> int:
+# Failures allowed before delays start, per (account, source) pair; a source failing across many
+# accounts (password spraying) gets SOURCE_FACTOR times as many before its own delays start.
+SOURCE_FACTOR = 4
+FIRST_DELAY_S = 1
+
+
+def _failures(s: Session, since: Any, *conditions: Any) -> tuple[int, Any]:
+    """(count, time of the last) failed attempts matching ``conditions`` since ``since``."""
+    row = s.execute(select(func.count(), func.max(LoginAttempt.at))
+                    .where(LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since, *conditions)).one()
+    return int(row[0] or 0), row[1]
+
+
+def growing_delay(failures: int, allowed: int, cap_s: int) -> int:
+    """Seconds to wait after the latest failure: none for the first ``allowed`` failures, then
+    1 s, 2 s, 4 s, ... doubling with each further failure, never more than ``cap_s``."""
+    if failures < allowed:
+        return 0
+    return min(cap_s, FIRST_DELAY_S << min(failures - allowed, 30))
+
+
+def login_wait(s: Session, email: str, ip: str) -> int:
+    """Seconds this source must still wait before trying this account again (0 = may try now).
+
+    Throttling is by account *and* source together, so nobody can lock another person out: a source
+    that has not failed on an account is never refused (its right password always works), however
+    many failures other sources piled up on that account. A source is slowed down by its own
+    failures on this account (since its last success there), by its failures across all accounts
+    (spraying), and — once the account is under a distributed attack — by that attack, but only if
+    it has itself failed on this account."""
     settings = get_settings()
-    since = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    last_ok = s.scalar(
-        select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True), LoginAttempt.at >= since)
-    )
-    q = select(func.count()).where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= (last_ok or since))
-    return int(s.scalar(q) or 0)
+    window, allowed = settings.login_window_seconds, settings.login_max_failures
+    now = utcnow()
+    since = now - timedelta(seconds=window)
+    last_ok = s.scalar(select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.email == email, LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(True), LoginAttempt.at >= since))
+    pair, pair_last = _failures(s, last_ok or since, LoginAttempt.email == email, LoginAttempt.ip == ip)
+    waits = []
+    if pair:
+        waits.append((growing_delay(pair, allowed, window), pair_last))
+        account, _ = _failures(s, since, LoginAttempt.email == email)
+        waits.append((growing_delay(account, SOURCE_FACTOR * allowed, window), pair_last))
+    if ip:
+        source, source_last = _failures(s, since, LoginAttempt.ip == ip)
+        waits.append((growing_delay(source, SOURCE_FACTOR * allowed, window), source_last))
+    remaining = 0.0
+    for delay, last in waits:
+        if delay and last is not None:
+            remaining = max(remaining, delay - (now - last).total_seconds())
+    return max(0, int(remaining + 0.999))
 
 
 def authenticate(s: Session, email: str, password: str, ip: str = "") -> User:
-    """Check a password with throttling: after N failures for an email (or 4N from one address)
-    inside the window, further attempts are refused until the window passes.
+    """Check a password, throttled by account and source together with growing delays (see
+    ``login_wait``); a throttled attempt is refused before the password is looked at.
 
     A failed attempt is committed before ``Unauthorized`` is raised, so it is never rolled back."""
-    settings = get_settings()
-    email_key = (email or "").strip().lower()
-    if (
-        _recent_failures(s, LoginAttempt.email, email_key) >= settings.login_max_failures
-        or (ip and _recent_failures(s, LoginAttempt.ip, ip) >= 4 * settings.login_max_failures)
-    ):
-        raise Throttled("too many failed log-in attempts; try again later", retry_after=settings.login_window_seconds)
+    email_key = (email or "").strip().lower()[:254]
+    ip = (ip or "")[:64]
+    wait = login_wait(s, email_key, ip)
+    if wait:
+        raise Throttled(f"too many failed log-in attempts from here; try again in {wait} s", retry_after=wait)
     user = s.scalar(select(User).where(User.email == email_key))
     ok = verify_password(user.password_hash if user else None, password or "") and user is not None and user.is_active
     s.add(LoginAttempt(email=email_key, ip=ip, succeeded=bool(ok)))
@@ -244,8 +287,8 @@ def create_token(s: Session, actor: User | None, user: User, name: str, days: in
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise invalid("name", "required, at most 100 characters")
-    if days is not None and days <= 0:
-        raise invalid("days", "must be positive")
+    if days is not None and not 0 < days <= MAX_TOKEN_DAYS:
+        raise invalid("days", f"from 1 to {MAX_TOKEN_DAYS} (leave it out for a token that does not expire)")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -275,9 +318,10 @@ def list_tokens(s: Session, user: User) -> list[ApiToken]:
     return list(s.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
 
 
-def revoke_token(s: Session, actor: User, token_id: int) -> ApiToken:
+def revoke_token(s: Session, actor: User | None, token_id: int) -> ApiToken:
+    """Revoke a token: its owner or an admin (``actor`` None is the operator at the command line)."""
     token = s.get(ApiToken, token_id)
-    if token is None or (token.user_id != actor.id and not actor.is_admin):
+    if token is None or (actor is not None and token.user_id != actor.id and not actor.is_admin):
         raise NotFound(f"token {token_id} not found")
     if token.revoked_at is None:
         token.revoked_at = utcnow()

@@ -62,7 +62,7 @@ def optional_user(request: Request, s: DB) -> User | None:
         presented = request.headers.get(csrf.HEADER)
         if presented is None:
             presented = getattr(request.state, "form_csrf", None)
-        if not csrf.check(request.cookies.get(csrf.COOKIE), presented):
+        if not csrf.check(request.cookies.get(csrf.COOKIE), presented, raw):
             raise Forbidden("missing or wrong CSRF token")
     return user
 

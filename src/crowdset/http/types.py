@@ -13,8 +13,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
-# Every primary and foreign key is INTEGER: 32 bits on PostgreSQL (docs/architecture.md, "Keys").
-MAX_ID = 2**31 - 1
+from crowdset.db import MAX_ID
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description=f"an id from 1 to {MAX_ID}")]
 """A path parameter naming a row."""

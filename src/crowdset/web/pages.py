@@ -46,21 +46,27 @@ async def login(request: Request) -> Response:
     tr = translations(request.state.locale)
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     target = safe_next(str(form.get("next", "/")))
-    if not csrf.check(request.cookies.get(csrf.COOKIE), str(form.get(csrf.FIELD, ""))):
+    if not csrf.check(request.cookies.get(csrf.COOKIE), str(form.get(csrf.FIELD, "")),
+                      request.cookies.get(SESSION_COOKIE)):
         return render(request, "login.html", status=403, next=target, email=email,
                       error=tr.gettext("Your form expired. Please try again."))
     try:
         with get_db().transaction() as s:
             user = auth.authenticate(s, email, password, client_ip(request))
             raw = auth.start_session(s, user)
-    except Throttled:
-        return render(request, "login.html", status=429, next=target, email=email,
-                      error=tr.gettext("Too many failed attempts. Try again in 15 minutes."))
+    except Throttled as exc:
+        refused = render(request, "login.html", status=429, next=target, email=email,
+                         error=tr.gettext("Too many failed attempts from here. Try again in %(seconds)s seconds.")
+                         % {"seconds": exc.retry_after})
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     except Unauthorized:
         return render(request, "login.html", status=401, next=target, email=email,
                       error=tr.gettext("Email or password is wrong."))
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax", secure=request.url.scheme == "https",
+    # Secure over HTTPS, as the security-header middleware decided it (behind a trusted proxy too)
+    https = bool(getattr(request.state, "https", request.url.scheme == "https"))
+    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax", secure=https,
                         max_age=get_settings().session_days * 86400, path="/")
     return response
 
@@ -69,7 +75,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     form = await request.form()
     raw = request.cookies.get(SESSION_COOKIE)
-    if raw and csrf.check(request.cookies.get(csrf.COOKIE), str(form.get(csrf.FIELD, ""))):
+    if raw and csrf.check(request.cookies.get(csrf.COOKIE), str(form.get(csrf.FIELD, "")), raw):
         with get_db().transaction() as s:
             auth.end_session(s, raw)
     response = RedirectResponse("/", status_code=303)

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from crowdset import __version__
 from crowdset.http import csrf
+from crowdset.http.deps import SESSION_COOKIE
 from crowdset.web.i18n import SUPPORTED, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -30,7 +31,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         """Translate, then fill %(name)s placeholders (the result is escaped by autoescape)."""
         text = tr.gettext(message)
         return text % values if values else text
-    token = csrf.token_for(csrf.ensure_cookie(request))
+    token = csrf.token_for(csrf.ensure_cookie(request), request.cookies.get(SESSION_COOKIE))
     html = env.get_template(name).render(
         request=request,
         user=getattr(request.state, "user", None),
