@@ -59,7 +59,7 @@ def create_api() -> FastAPI:
 def _job_subject_checks() -> dict[str, SubjectCheck]:
     """For the job resource: whether a user manages the project or dataset a job concerns."""
     from crowdset.annotation.models import Project
-    from crowdset.annotation.projects import allowed
+    from crowdset.annotation.policy import allowed
     from crowdset.datasets.catalogue import can_manage
     from crowdset.datasets.models import Dataset
 

@@ -24,6 +24,8 @@ class FieldError:
 class CrowdsetError(Exception):
     detail: str
     errors: list[FieldError] = field(default_factory=list)
+    # Extension members of the problem body (RFC 9457 §3.2), e.g. the current version on a conflict.
+    extra: dict[str, Any] = field(default_factory=dict)
     status = 400
     title = "Bad request"
     slug = "bad-request"

@@ -137,11 +137,7 @@ TABLE: dict[tuple[str, str], str] = {
 }
 
 # (method, path, caller) -> why today's code answers otherwise. Strict xfails: remove an entry when fixed.
-DISAGREE: dict[tuple[str, str, str], str] = {
-    ("POST", "/users", "other_org"): "403 today ('managers create users in their own organisation only'): no existence "
-    "leak (same answer for any foreign org id), but unlike POST /projects and POST /datasets, which answer 404 "
-    "for another organisation",
-}
+DISAGREE: dict[tuple[str, str, str], str] = {}
 
 
 def expected(method: str, path: str) -> dict[str, str]:

@@ -103,12 +103,16 @@ def test_the_job_checks_its_file_again_before_opening_it(world, backend, tmp_pat
     with pytest.raises(Invalid):
         check_job_source(backend.data_dir / "keys" / "platform_ed25519.pem", world.org_a)
     upload = new_upload_path("x.jsonl")
-    upload.write_text("{}\n")
     link = upload.parent / "link.csv"
-    os.symlink(backend.data_dir / "keys" / "platform_ed25519.pem", link)
-    assert check_job_source(upload, world.org_a) == upload.resolve()
-    with pytest.raises(Invalid):
-        check_job_source(link, world.org_a)
+    try:
+        upload.write_text("{}\n")
+        os.symlink(backend.data_dir / "keys" / "platform_ed25519.pem", link)
+        assert check_job_source(upload, world.org_a) == upload.resolve()
+        with pytest.raises(Invalid):
+            check_job_source(link, world.org_a)
+    finally:  # the uploads folder is shared by the tests of this backend
+        upload.unlink(missing_ok=True)
+        link.unlink(missing_ok=True)
 
 
 def test_upload_names_are_chosen_by_the_server(world, backend):

@@ -16,9 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
+from crowdset.annotation import policy, submissions
 from crowdset.annotation import projects as svc
 from crowdset.annotation import review as rev
-from crowdset.annotation import submissions
 from crowdset.annotation.exporting import ExportFilter, check_format, stream_export
 from crowdset.annotation.import_sources import new_upload_path, resolve_import_path
 from crowdset.annotation.importing import FORMATS as IMPORT_FORMATS
@@ -28,6 +28,7 @@ from crowdset.annotation.schemas import (
     AnnotationOut,
     ArbitrationItemOut,
     DraftIn,
+    EditIn,
     FeedbackOut,
     LeaseOut,
     MemberIn,
@@ -99,12 +100,12 @@ def list_projects(s: DB, user: CurrentUser, cursor: str | None = None, limit: in
 
 @router.get("/projects/{project_id}", response_model=ProjectOut, response_model_by_alias=True)
 def get_project(project_id: Id, s: DB, user: CurrentUser) -> ProjectOut:
-    return ProjectOut.of(svc.get_project(s, user, project_id))
+    return ProjectOut.of(policy.get_project(s, user, project_id))
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectOut, response_model_by_alias=True)
 def update_project(project_id: Id, body: ProjectPatch, s: DB, user: CurrentUser) -> ProjectOut:
-    project = svc.get_project(s, user, project_id, "manage")
+    project = policy.get_project(s, user, project_id, "manage")
     changes = body.model_dump(exclude_unset=True)
     if "label_schema" in changes:
         changes["schema"] = changes.pop("label_schema")
@@ -113,13 +114,13 @@ def update_project(project_id: Id, body: ProjectPatch, s: DB, user: CurrentUser)
 
 @router.get("/projects/{project_id}/members", response_model=list[MemberOut])
 def list_members(project_id: Id, s: DB, user: CurrentUser) -> list[MemberOut]:
-    project = svc.get_project(s, user, project_id)
+    project = policy.get_project(s, user, project_id)
     return [MemberOut(user_id=m.user_id, role=m.role) for m in svc.members(s, project)]
 
 
 @router.post("/projects/{project_id}/members", status_code=201, response_model=MemberOut)
 def add_member(project_id: Id, body: MemberIn, s: DB, user: CurrentUser) -> MemberOut:
-    project = svc.get_project(s, user, project_id, "manage")
+    project = policy.get_project(s, user, project_id, "manage")
     member = get_user(s, user, body.user_id)
     svc.add_member(s, user, project, member, body.role)
     return MemberOut(user_id=member.id, role=body.role)
@@ -127,7 +128,7 @@ def add_member(project_id: Id, body: MemberIn, s: DB, user: CurrentUser) -> Memb
 
 @router.delete("/projects/{project_id}/members/{user_id}/{role}", status_code=204)
 def remove_member(project_id: Id, user_id: Id, role: str, s: DB, user: CurrentUser) -> Response:
-    project = svc.get_project(s, user, project_id, "manage")
+    project = policy.get_project(s, user, project_id, "manage")
     svc.remove_member(s, user, project, user_id, role)
     return Response(status_code=204)
 
@@ -217,7 +218,7 @@ async def _read_path_body(request: Request) -> dict[str, Any]:
 
 
 @router.post("/projects/{project_id}/imports", status_code=202, response_model=JobOut)
-async def import_tasks(project_id: int, request: Request, s: DB, user: CurrentUser,
+async def import_tasks(project_id: Id, request: Request, s: DB, user: CurrentUser,
                        format: str | None = None, filename: str | None = None) -> JobOut:  # noqa: A002
     """Import a file of tasks, sent one of three ways: as the request body (``Content-Type``
     application/x-ndjson, text/csv, text/tab-separated-values or application/octet-stream with
@@ -225,7 +226,7 @@ async def import_tasks(project_id: int, request: Request, s: DB, user: CurrentUs
     in the organisation's import folder (JSON `{"path": ..., "format": ...}`, the path relative to
     ``<CROWDSET_IMPORT_DIR>/<org id>/``; off unless the operator sets that folder). Runs as a job; on
     any bad row nothing is stored and the job's result lists every error (row, field, message)."""
-    project = await run_in_threadpool(svc.get_project, s, user, project_id, "manage")
+    project = await run_in_threadpool(policy.get_project, s, user, project_id, "manage")
     format = _check_import_format(format)  # noqa: A001
     if filename is not None and (len(filename) > 255 or "\x00" in filename):
         raise invalid("filename", "at most 255 characters, no NUL")
@@ -269,28 +270,29 @@ def _lease_out(s: Any, ann: Annotation) -> LeaseOut:
              responses={204: {"description": "no task is left for you"}})
 def next_(project_id: Id, s: DB, user: CurrentUser, prefetch: bool = False) -> Any:
     """Lease the next task (or return the one you hold). 204 when nothing is left for you."""
-    project = svc.get_project(s, user, project_id, "annotate")
+    project = policy.get_project(s, user, project_id, "annotate")
     ann = next_task(s, user, project, prefetch)
     if ann is None:
         return Response(status_code=204)
     return _lease_out(s, ann)
 
 
-# GET for clients that treat "next" as a read; it still leases (documented), like Label Studio.
-router.add_api_route("/projects/{project_id}/next", next_, methods=["GET"], response_model=LeaseOut,
-                     responses={204: {"description": "no task is left for you"}}, include_in_schema=True,
-                     name="next_get")
-
-
-@router.post("/annotations/{annotation_id}/submit", response_model=AnnotationOut)
+@router.post("/annotations/{annotation_id}/submit", response_model=AnnotationOut,
+             responses={409: {"description": "already submitted (e.g. in another tab); the body's `current` "
+                                             "holds the stored version"}})
 def submit(annotation_id: Id, body: SubmitIn, s: DB, user: CurrentUser) -> AnnotationOut:
+    """Submit a leased task once. A second submit of the same lease is a 409 carrying the stored
+    version; change a submitted annotation with ``PUT /annotations/{id}``."""
     return AnnotationOut.of(submissions.submit(s, user, annotation_id, body.result, body.lead_time))
 
 
-@router.put("/annotations/{annotation_id}", response_model=AnnotationOut)
-def update(annotation_id: Id, body: SubmitIn, s: DB, user: CurrentUser) -> AnnotationOut:
-    """Change your submitted annotation (allowed until it is reviewed)."""
-    return AnnotationOut.of(submissions.submit(s, user, annotation_id, body.result, body.lead_time))
+@router.put("/annotations/{annotation_id}", response_model=AnnotationOut,
+            responses={409: {"description": "reviewed already, or changed since `version`"}})
+def update(annotation_id: Id, body: EditIn, s: DB, user: CurrentUser) -> AnnotationOut:
+    """Change your submitted annotation (allowed until it is reviewed); with ``version``, only if
+    nobody changed it since."""
+    return AnnotationOut.of(submissions.submit(s, user, annotation_id, body.result, body.lead_time, edit=True,
+                                               version=body.version))
 
 
 @router.post("/annotations/{annotation_id}/skip", response_model=AnnotationOut)
@@ -323,7 +325,7 @@ def review(annotation_id: Id, body: ReviewIn, s: DB, user: CurrentUser) -> Revie
 def arbitration_queue(project_id: Id, s: DB, user: CurrentUser, cursor: str | None = None,
                       limit: int = 20) -> Page[ArbitrationItemOut]:
     limit = check_limit(limit)
-    project = svc.get_project(s, user, project_id, "arbitrate")
+    project = policy.get_project(s, user, project_id, "arbitrate")
     tasks = rev.arbitration_queue(s, user, project_id, decode_cursor(cursor), limit + 1)
     from crowdset.annotation.consensus import consensus
     from crowdset.annotation.validation import schema_of
@@ -347,14 +349,14 @@ def get_task(task_id: Id, s: DB, user: CurrentUser) -> TaskOut:
     task = s.get(Task, task_id)
     if task is None:
         raise NotFound(f"task {task_id} not found")
-    svc.get_project(s, user, task.project_id, "review") if not user.is_admin else None
+    policy.get_project(s, user, task.project_id, "review") if not user.is_admin else None
     return TaskOut.of(task)
 
 
 @router.get("/projects/{project_id}/tasks", response_model=Page[TaskOut])
 def list_tasks(project_id: Id, s: DB, user: CurrentUser, cursor: str | None = None, limit: int = 50,
                state: str | None = None, import_id: str | None = None) -> Page[TaskOut]:
-    svc.get_project(s, user, project_id, "review")
+    policy.get_project(s, user, project_id, "review")
     limit = check_limit(limit)
     q = select(Task).where(Task.project_id == project_id, Task.id > decode_cursor(cursor)).order_by(Task.id)
     if state:
@@ -373,7 +375,7 @@ def export(project_id: Id, s: DB, user: CurrentUser, format: str = "jsonl", stat
     """Stream the project's tasks with annotations, reviews and final labels in `format`
     (jsonl, labelstudio, csv, coco, yolo, conll). Filters: task `status`, `annotator` (user id),
     `since`/`until` (task creation time)."""
-    project = svc.get_project(s, user, project_id, "review")
+    project = policy.get_project(s, user, project_id, "review")
     fmt = check_format(format)
     flt = ExportFilter(state=status, since=since, until=until, annotator_id=annotator)
     flt.check()
@@ -385,7 +387,7 @@ def export(project_id: Id, s: DB, user: CurrentUser, format: str = "jsonl", stat
 
 @router.get("/projects/{project_id}/stats")
 def stats(project_id: Id, s: DB, user: CurrentUser) -> dict[str, Any]:
-    project = svc.get_project(s, user, project_id, "review")
+    project = policy.get_project(s, user, project_id, "review")
     return project_stats(s, project)
 
 
@@ -402,7 +404,7 @@ def start_quality_run(project_id: Id, body: QualityRunIn, s: DB, user: CurrentUs
     and send likely label errors to review, as a job."""
     from crowdset.quality.aggregation import CLASSIFICATION_METHODS
 
-    project = svc.get_project(s, user, project_id, "manage")
+    project = policy.get_project(s, user, project_id, "manage")
     if body.method not in CLASSIFICATION_METHODS:
         raise invalid("method", f"one of {', '.join(CLASSIFICATION_METHODS)}")
     return submit_job(s, "quality.run", {"project_id": project.id, "method": body.method, "control": body.control,
@@ -414,7 +416,7 @@ def quality(project_id: Id, s: DB, user: CurrentUser) -> QualityOut:
     """The latest quality run in full, and the agreement history of every run for plotting."""
     from crowdset.annotation.qc import quality_history
 
-    project = svc.get_project(s, user, project_id, "review")
+    project = policy.get_project(s, user, project_id, "review")
     runs = quality_history(s, project)
     history = [QualityPoint(run_id=r.id, created_at=r.created_at, method=r.method, control=control,
                             percent_agreement=a["summary"].get("percent_agreement", a["summary"].get("mean")),

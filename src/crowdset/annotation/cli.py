@@ -78,7 +78,8 @@ def add_member_cmd(
     role: Annotated[str, typer.Option(help="manager | annotator | reviewer | expert")] = "annotator",
 ) -> None:
     """Give a user a role in a project."""
-    from crowdset.annotation.projects import add_member, get_project
+    from crowdset.annotation.policy import get_project
+    from crowdset.annotation.projects import add_member
     from crowdset.auth.service import find_user
     from crowdset.db import get_db
 
@@ -97,7 +98,7 @@ def quality_cmd(
     control: Annotated[str | None, typer.Option(help="one classification control (all when omitted)")] = None,
 ) -> None:
     """Run quality control on a project: final labels, agreement, annotator scores, label errors."""
-    from crowdset.annotation.projects import get_project
+    from crowdset.annotation.policy import get_project
     from crowdset.annotation.qc import run_quality
     from crowdset.db import get_db
 
@@ -125,7 +126,7 @@ def import_cmd(
 ) -> None:
     """Import tasks into a project: all rows or none (every bad row is listed)."""
     from crowdset.annotation.importing import import_file
-    from crowdset.annotation.projects import get_project
+    from crowdset.annotation.policy import get_project
     from crowdset.db import get_db
 
     try:
@@ -151,7 +152,7 @@ def export_cmd(
 ) -> None:
     """Export a project, streaming (constant memory)."""
     from crowdset.annotation.exporting import ExportFilter, write_export
-    from crowdset.annotation.projects import get_project
+    from crowdset.annotation.policy import get_project
     from crowdset.auth.service import find_user
     from crowdset.db import get_db
 

@@ -1,4 +1,5 @@
-"""Projects and their members: who may see, annotate, review, arbitrate or manage a project."""
+"""Projects and their members. Who may see, annotate, review, arbitrate or manage a project is
+decided in ``annotation.policy``; the services here call it."""
 
 from __future__ import annotations
 
@@ -14,20 +15,13 @@ from crowdset.annotation.models import (
     Project,
     ProjectMember,
 )
+from crowdset.annotation.policy import member_roles
 from crowdset.annotation.schema import LabelSchema, SchemaError
 from crowdset.auth.models import User
 from crowdset.auth.service import get_org
 from crowdset.errors import FieldError, Forbidden, Invalid, NotFound, invalid
 from crowdset.ledger.service import actor_of, append
 
-# What each need requires, besides being an admin or a manager of the project's organisation.
-NEEDS = {
-    "view": set(PROJECT_ROLES),
-    "annotate": {"annotator"},
-    "review": {"reviewer", "manager"},
-    "arbitrate": {"expert", "manager"},
-    "manage": {"manager"},
-}
 EDITABLE = ("title", "instructions", "overlap", "gold_ratio", "review_policy", "review_sample",
             "agreement_threshold", "lease_seconds", "status", "tokenizer", "gold_floor")
 
@@ -85,34 +79,6 @@ def create_project(s: Session, actor: User | None, org_id: int, title: str, sche
     append(s, "project.created", f"project:{project.id}", actor_of(actor),
            {"org_id": org_id, "title": project.title, "schema": project.label_schema,
             **{k: getattr(project, k) for k in EDITABLE}})
-    return project
-
-
-def member_roles(s: Session, project_id: int, user_id: int) -> set[str]:
-    return set(s.scalars(select(ProjectMember.role).where(ProjectMember.project_id == project_id,
-                                                          ProjectMember.user_id == user_id)))
-
-
-def allowed(s: Session, user: User, project: Project, need: str) -> bool:
-    if user.is_admin:
-        return True
-    if user.org_id == project.org_id and user.has_role("manager"):
-        return True
-    roles = member_roles(s, project.id, user.id)
-    return bool(roles & NEEDS[need])
-
-
-def get_project(s: Session, user: User | None, project_id: int, need: str = "view") -> Project:
-    """The project if ``user`` may do ``need`` on it; NotFound when they may not even see it."""
-    project = s.get(Project, project_id)
-    if project is None:
-        raise NotFound(f"project {project_id} not found")
-    if user is None:
-        return project
-    if not allowed(s, user, project, "view"):
-        raise NotFound(f"project {project_id} not found")
-    if need != "view" and not allowed(s, user, project, need):
-        raise Forbidden(f"you may not {need} in this project")
     return project
 
 

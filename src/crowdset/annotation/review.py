@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from crowdset.annotation import consensus
 from crowdset.annotation.models import VERDICTS, Annotation, Project, Review, Task
-from crowdset.annotation.projects import get_project
+from crowdset.annotation.policy import check_not_own_annotation, check_not_own_task, get_project
 from crowdset.annotation.scheduler import release_slot
 from crowdset.annotation.schema import LabelSchema
 from crowdset.annotation.validation import check_result, schema_of
@@ -84,6 +84,7 @@ def review(s: Session, reviewer: User, annotation_id: int, verdict: str, comment
     if ann is None:
         raise NotFound(f"annotation {annotation_id} not found")
     project = get_project(s, reviewer, ann.project_id, "review")
+    check_not_own_annotation(reviewer, ann)
     if ann.status != "submitted":
         raise Conflict(f"annotation {annotation_id} is {ann.status}; only submitted annotations are reviewed")
     if ann.review_state in ("accepted", "rejected", "fixed"):
@@ -126,6 +127,7 @@ def resolve(s: Session, expert: User, task_id: int, result: dict[str, Any], comm
     if task is None:
         raise NotFound(f"task {task_id} not found")
     project = get_project(s, expert, task.project_id, "arbitrate")
+    check_not_own_task(s, expert, task.id)
     if task.state != "arbitration" and not (expert.is_admin or "manager" in expert.roles):
         raise Conflict(f"task {task_id} is {task.state}, not waiting for arbitration")
     check_result(project, result, task.data, field="result")
@@ -141,13 +143,15 @@ def review_queue(s: Session, user: User, project_id: int, after: int = 0, limit:
     get_project(s, user, project_id, "review")
     return list(s.scalars(select(Annotation).where(
         Annotation.project_id == project_id, Annotation.review_state == "pending", Annotation.id > after,
-        Annotation.status == "submitted").order_by(Annotation.id).limit(limit)))
+        Annotation.status == "submitted", or_(Annotation.user_id.is_(None), Annotation.user_id != user.id),
+    ).order_by(Annotation.id).limit(limit)))
 
 
 def arbitration_queue(s: Session, user: User, project_id: int, after: int = 0, limit: int = 50) -> list[Task]:
     get_project(s, user, project_id, "arbitrate")
+    own = exists().where(Annotation.task_id == Task.id, Annotation.user_id == user.id)
     return list(s.scalars(select(Task).where(Task.project_id == project_id, Task.state == "arbitration",
-                                             Task.id > after).order_by(Task.id).limit(limit)))
+                                             Task.id > after, ~own).order_by(Task.id).limit(limit)))
 
 
 def feedback(s: Session, user: User, project_id: int | None = None, limit: int = 50) -> list[tuple[Review, Annotation]]:

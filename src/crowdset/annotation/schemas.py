@@ -103,6 +103,11 @@ class SubmitIn(RequestModel):
     lead_time: float | None = Field(default=None, description="seconds spent; measured from the lease if omitted")
 
 
+class EditIn(SubmitIn):
+    version: str | None = Field(default=None, max_length=40, description=(
+        "the version you are editing (from the annotation or a conflict); refused with 409 if it changed since"))
+
+
 class DraftIn(RequestModel):
     draft: dict[str, Any]
 
@@ -116,10 +121,14 @@ class AnnotationOut(BaseModel):
     result: dict[str, Any] | None
     lead_time: float | None
     submitted_at: datetime | None
+    version: str = Field(description="changes with every change; send it back with an edit")
 
     @classmethod
     def of(cls, a: Annotation) -> AnnotationOut:
-        return cls.model_validate(a, from_attributes=True)
+        from crowdset.annotation.submissions import version_of
+
+        return cls(id=a.id, task_id=a.task_id, user_id=a.user_id, status=a.status, review_state=a.review_state,
+                   result=a.result, lead_time=a.lead_time, submitted_at=a.submitted_at, version=version_of(a))
 
 
 class ReviewIn(RequestModel):

@@ -9,13 +9,14 @@ from sqlalchemy.orm import Session
 
 from crowdset.annotation import consensus
 from crowdset.annotation.models import Annotation, Project, Task
-from crowdset.annotation.projects import get_project
+from crowdset.annotation.policy import get_project
 from crowdset.annotation.review import final_rows, needs_review, settle
 from crowdset.annotation.scheduler import release_slot, take_slot_if_free
 from crowdset.annotation.validation import check_result, schema_of
 from crowdset.auth.models import User
 from crowdset.db import utcnow
-from crowdset.errors import Conflict, NotFound, invalid
+from crowdset.errors import Conflict, FieldError, NotFound, invalid
+from crowdset.ledger.chain import iso
 from crowdset.ledger.rows import annotation_digest, rows_of
 from crowdset.ledger.service import actor_of, append
 
@@ -31,14 +32,36 @@ def _own(s: Session, user: User, annotation_id: int) -> tuple[Annotation, Projec
     return ann, project, task
 
 
-def submit(s: Session, user: User, annotation_id: int, result: dict[str, Any], lead_time: float | None = None) -> Annotation:
-    """Submit (or, before review, update) the user's annotation of a leased task."""
+def version_of(ann: Annotation) -> str:
+    """An annotation's version token: the time of its last change, to the microsecond."""
+    return iso(ann.updated_at or ann.created_at)
+
+
+def current_version(ann: Annotation) -> dict[str, Any]:
+    """What a conflict answers with, so a client can show what is stored now."""
+    return {"annotation_id": ann.id, "task_id": ann.task_id, "status": ann.status, "review_state": ann.review_state,
+            "result": ann.result, "version": version_of(ann)}
+
+
+def submit(s: Session, user: User, annotation_id: int, result: dict[str, Any], lead_time: float | None = None,
+           edit: bool = False, version: str | None = None) -> Annotation:
+    """Submit the user's annotation of a leased task, or (``edit``) change a submitted one before review.
+
+    A second submit of one lease (the same task open in two tabs) is a conflict, not a silent
+    overwrite: the first submit stands, and the conflict carries it so the editor can show it. An
+    edit is explicit; with ``version`` it is refused when the annotation changed since that version."""
     ann, project, task = _own(s, user, annotation_id)
     now = utcnow()
     check_result(project, result, task.data)
     if lead_time is not None and not (0 <= lead_time <= MAX_LEAD_TIME):
         raise invalid("lead_time", f"seconds between 0 and {int(MAX_LEAD_TIME)}")
+    if version is not None and version != version_of(ann):
+        raise Conflict("this annotation changed since you opened it (perhaps in another tab)",
+                       [FieldError("version", "not the current version")], extra={"current": current_version(ann)})
     if ann.status == "submitted":
+        if not edit:
+            raise Conflict("this task was already submitted (perhaps in another tab); to change it, edit it",
+                           [FieldError("annotation_id", "already submitted")], extra={"current": current_version(ann)})
         if ann.review_state not in ("none", "pending") or task.final_method in ("expert", "review_fix"):
             raise Conflict("this annotation was already reviewed and can no longer be changed")
         ann.result = result

@@ -149,7 +149,8 @@ def evaluate(dataset_id: Id, version: str, s: DB, user: CurrentUser, response: R
     the dataset's rating and tier follow."""
     ds = svc.get_dataset(s, user, dataset_id, "manage")
     ev = evs.request_evaluation(s, user, ds, vers.get_version(s, ds, version), (body or EvaluationIn()).profile)
-    job = submit_job(s, "datasets.evaluate", {"evaluation_id": ev.id, "user_id": user.id}, user)
+    job = submit_job(s, "datasets.evaluate", {"evaluation_id": ev.id, "user_id": user.id}, user,
+                     subject=f"dataset:{ds.id}")
     ev.job_id = job.id
     response.headers["Location"] = f"/api/v1/datasets/{ds.id}/evaluations/{ev.id}"
     return job

@@ -158,7 +158,7 @@ def add_from_project(s: Session, actor: User | None, ds: Dataset, project_id: in
     """Export a project (jsonl or tc609) straight into a new version."""
     from crowdset.annotation.exporting import write_export
     from crowdset.annotation.models import Project
-    from crowdset.annotation.projects import get_project
+    from crowdset.annotation.policy import get_project
 
     if fmt not in ("jsonl", "tc609"):
         raise invalid("format", "jsonl or tc609")

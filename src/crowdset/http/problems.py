@@ -31,9 +31,10 @@ def clean(text: object) -> str:
 
 
 def problem(status: int, title: str, detail: str, slug: str, errors: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
+            headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> JSONResponse:
     body: dict[str, Any] = {"type": PROBLEM_TYPE + slug, "title": clean(title), "status": status,
                             "detail": clean(detail)}
+    body |= {k: v for k, v in (extra or {}).items() if k not in body and k != "errors"}
     if errors:
         body["errors"] = [{**e, "field": clean(e.get("field", "body")) or "body",
                            "message": clean(e.get("message", "invalid"))} for e in errors]
@@ -76,7 +77,8 @@ def install(app: FastAPI) -> None:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
-        return problem(exc.status, exc.title, exc.detail, exc.slug, [e.as_dict() for e in exc.errors], headers)
+        return problem(exc.status, exc.title, exc.detail, exc.slug, [e.as_dict() for e in exc.errors], headers,
+                       exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crowdset.annotation import policy
 from crowdset.annotation import projects as svc
 from crowdset.annotation import review as rev
 from crowdset.annotation.models import Annotation, Project, Task
@@ -29,7 +30,7 @@ def _project_for(request: Request, s: Session, user: User, project_id: int, need
     """The project when the user may ``need`` it; the 403 page otherwise (404 and 403 look alike,
     so a page never tells whether a project it hides exists)."""
     try:
-        return svc.get_project(s, user, project_id, need)
+        return policy.get_project(s, user, project_id, need)
     except CrowdsetError:
         raise PageDenied(render(request, "forbidden.html", status=403)) from None
 
@@ -51,7 +52,7 @@ def _projects_with_role(s: Session, user: User, roles: tuple[str, ...]) -> list[
     """Projects where the user holds one of ``roles`` (admins and the org's managers see all of theirs)."""
     return [p for p in svc.list_projects(s, user, 0, 500)
             if user.is_admin or (user.has_role("manager") and p.org_id == user.org_id)
-            or svc.member_roles(s, p.id, user.id) & set(roles)]
+            or policy.member_roles(s, p.id, user.id) & set(roles)]
 
 
 def _schema_info(project: Project) -> dict[str, Any]:
@@ -59,14 +60,22 @@ def _schema_info(project: Project) -> dict[str, Any]:
             "schema": project.label_schema}
 
 
+def _hub_denied(request: Request, user: User, projects: list[Project], account_roles: tuple[str, ...]) -> None:
+    """A hub page (the list of one's projects) is for those who may work in at least one project, as
+    the policy decides per project, and for holders of the account role (who see an empty list)."""
+    if not projects and not (user.is_admin or user.has_role(*account_roles)):
+        raise PageDenied(render(request, "forbidden.html", status=403))
+
+
 @router.get("/work")
 def work_home(request: Request) -> Response:
-    user = page_user(request, "annotator")
+    user = page_user(request)
     with get_db().reading() as s:
         rows = []
-        for p in svc.list_projects(s, user, 0, 500):
-            if "annotator" not in svc.member_roles(s, p.id, user.id) and not user.is_admin:
-                continue
+        mine = [p for p in svc.list_projects(s, user, 0, 500)
+                if user.is_admin or "annotator" in policy.member_roles(s, p.id, user.id)]
+        _hub_denied(request, user, mine, ("annotator",))
+        for p in mine:
             correct, answered = gold_accuracy(s, p.id, user.id)
             total = s.scalar(select(func.count(Annotation.id)).where(
                 Annotation.project_id == p.id, Annotation.user_id == user.id, Annotation.status == "submitted"))
@@ -81,7 +90,7 @@ def work_home(request: Request) -> Response:
 
 @router.get("/work/{project_id}")
 def work_loop(project_id: int, request: Request) -> Response:
-    user = page_user(request, "annotator")
+    user = page_user(request)
     with get_db().reading() as s:
         project = _project_for(request, s, user, project_id, "annotate")
         today = done_today(s, user.id, project.id)
@@ -98,15 +107,17 @@ def _pending_counts(s: Session, project_id: int) -> tuple[int, int]:
 
 @router.get("/review")
 def review_home(request: Request) -> Response:
-    user = page_user(request, "reviewer", "expert", "manager")
+    user = page_user(request)
     with get_db().reading() as s:
         rows = []
-        for p in _projects_with_role(s, user, ("reviewer", "expert", "manager")):
-            roles = svc.member_roles(s, p.id, user.id)
+        projects = _projects_with_role(s, user, ("reviewer", "expert", "manager"))
+        _hub_denied(request, user, projects, ("reviewer", "expert", "manager"))
+        for p in projects:
+            roles = policy.member_roles(s, p.id, user.id)
             n_review, n_arb = _pending_counts(s, p.id)
             rows.append({"project": p, "review": n_review, "arbitration": n_arb,
-                         "can_review": svc.allowed(s, user, p, "review"),
-                         "can_arbitrate": svc.allowed(s, user, p, "arbitrate") and ("expert" in roles or
+                         "can_review": policy.allowed(s, user, p, "review"),
+                         "can_arbitrate": policy.allowed(s, user, p, "arbitrate") and ("expert" in roles or
                                                                                      user.is_admin or
                                                                                      user.has_role("manager"))})
     return render(request, "annotate/review_home.html", rows=rows)
@@ -123,7 +134,7 @@ def _others(s: Session, task_id: int, but: int | None = None) -> list[dict[str, 
 
 @router.get("/review/{project_id}")
 def review_page(project_id: int, request: Request) -> Response:
-    user = page_user(request, "reviewer", "manager")
+    user = page_user(request)
     with get_db().reading() as s:
         project = _project_for(request, s, user, project_id, "review")
         anns = rev.review_queue(s, user, project.id, 0, 50)
@@ -135,7 +146,7 @@ def review_page(project_id: int, request: Request) -> Response:
 
 @router.get("/arbitrate/{project_id}")
 def arbitrate_page(project_id: int, request: Request) -> Response:
-    user = page_user(request, "expert", "manager")
+    user = page_user(request)
     from crowdset.annotation.consensus import consensus
     from crowdset.annotation.validation import schema_of
 

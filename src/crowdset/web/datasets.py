@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from markdown_it import MarkdownIt
 from sqlalchemy import select
 
+from crowdset.annotation import policy as project_policy
 from crowdset.annotation import projects as project_svc
 from crowdset.datasets import catalogue as svc
 from crowdset.datasets import evaluations as evs
@@ -91,7 +92,7 @@ def dataset_page(dataset_id: int, request: Request) -> Response:
 def _publishable_projects(s: Any, user: Any, ds: Dataset) -> list[Any]:
     """Projects of the dataset's organisation whose export the user may read."""
     return [p for p in project_svc.list_projects(s, user, 0, 500)
-            if p.org_id == ds.org_id and project_svc.allowed(s, user, p, "review")]
+            if p.org_id == ds.org_id and project_policy.allowed(s, user, p, "review")]
 
 
 @router.get("/datasets/{dataset_id}/edit")

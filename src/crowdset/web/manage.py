@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crowdset.annotation import policy
 from crowdset.annotation import projects as svc
 from crowdset.annotation.models import PROJECT_ROLES, REVIEW_POLICIES, Project
 from crowdset.annotation.stats import project_stats
@@ -49,7 +50,7 @@ def reading(request: Request, *roles: str) -> Iterator[tuple[Session, User]]:
 
 
 def _project(s: Session, user: User, project_id: int, need: str = "manage") -> Project:
-    return svc.get_project(s, user, project_id, need)
+    return policy.get_project(s, user, project_id, need)
 
 
 def _names(s: Session, ids: set[int]) -> dict[int, str]:
@@ -60,8 +61,10 @@ def _names(s: Session, ids: set[int]) -> dict[int, str]:
 
 @router.get("/projects")
 def projects_page(request: Request) -> Response:
-    with reading(request, *MANAGER) as (s, user):
-        rows = svc.list_projects(s, user, 0, 200)
+    with reading(request) as (s, user):
+        rows = policy.projects_where(s, user, "manage", 200)
+        if not rows and not (user.is_admin or user.has_role(*MANAGER)):
+            raise Forbidden("no project to manage")
         return render(request, "manage/projects.html", projects=rows)
 
 
@@ -73,7 +76,7 @@ def new_project_page(request: Request) -> Response:
 
 @router.get("/projects/{project_id}")
 def overview_page(project_id: int, request: Request) -> Response:
-    with reading(request, *MANAGER) as (s, user):
+    with reading(request) as (s, user):
         project = _project(s, user, project_id, "review")
         stats = project_stats(s, project)
         return render(request, "manage/overview.html", project=project, stats=stats, tab="overview")
@@ -81,7 +84,7 @@ def overview_page(project_id: int, request: Request) -> Response:
 
 @router.get("/projects/{project_id}/import")
 def import_page(project_id: int, request: Request) -> Response:
-    with reading(request, *MANAGER) as (s, user):
+    with reading(request) as (s, user):
         project = _project(s, user, project_id)
         schema_json = json.dumps(project.label_schema, ensure_ascii=False, indent=2)
         return render(request, "manage/import.html", project=project, formats=IMPORT_FORMATS, tab="import",
@@ -90,7 +93,7 @@ def import_page(project_id: int, request: Request) -> Response:
 
 @router.get("/projects/{project_id}/members")
 def members_page(project_id: int, request: Request) -> Response:
-    with reading(request, *MANAGER) as (s, user):
+    with reading(request) as (s, user):
         project = _project(s, user, project_id)
         rows = svc.members(s, project)
         candidates = [u for u in visible_users(s, user, 0, 500) if u.org_id == project.org_id]
@@ -104,7 +107,7 @@ def quality_page(project_id: int, request: Request) -> Response:
     from crowdset.annotation.qc import quality_history
     from crowdset.quality.aggregation import CLASSIFICATION_METHODS
 
-    with reading(request, *MANAGER) as (s, user):
+    with reading(request) as (s, user):
         project = _project(s, user, project_id, "review")
         runs = quality_history(s, project)
         latest = runs[0] if runs else None
@@ -147,7 +150,7 @@ def _worker_rows(workers: list[dict[str, Any]], names: dict[int, str]) -> list[d
 def export_page(project_id: int, request: Request) -> Response:
     from crowdset.annotation.models import TASK_STATES
 
-    with reading(request, *MANAGER) as (s, user):
+    with reading(request) as (s, user):
         project = _project(s, user, project_id, "review")
         return render(request, "manage/export.html", project=project, formats=writer_names(), states=TASK_STATES,
                       tab="export")

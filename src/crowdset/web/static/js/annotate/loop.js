@@ -17,6 +17,7 @@ const buttons = {
   redo: document.getElementById("btn-redo"),
   help: document.getElementById("btn-instructions"),
 };
+const conflict = document.getElementById("conflict");
 
 let current = null;
 let editor = null;
@@ -60,6 +61,7 @@ function bestPrediction(preds) {
 function show(lease) {
   editor?.destroy();
   current = lease;
+  conflict.hidden = true;
   saved.textContent = "";
   announce("");
   if (!lease) {
@@ -73,6 +75,7 @@ function show(lease) {
     for (const b of [buttons.submit, buttons.skip, buttons.undo, buttons.redo]) b.disabled = true;
     return;
   }
+  buttons.submit.disabled = false;
   editor = new Editor(root, { schema: info.schema, data: lease.data, onChange: () => { saved.textContent = t("Unsaved changes"); announce(""); saveDraft(); } });
   const pred = bestPrediction(lease.predictions);
   editor.load(lease.draft ?? pred?.result ?? null);
@@ -110,11 +113,40 @@ async function submit() {
     counter.textContent = String(Number(counter.textContent) + 1);
     await advance();
   } catch (err) {
+    if (err.status === 409 && err.body?.current) showConflict(err.body.current);
+    else announce(err.describe ? err.describe() : err.message, "error");
+  } finally {
+    busy = false;
+  }
+}
+
+// The same lease submitted from another tab first: nothing is overwritten silently. The person
+// keeps the stored answer (and moves on) or replaces it with theirs as an explicit, versioned edit.
+let stored = null;
+function showConflict(current_) {
+  stored = current_;
+  conflict.hidden = false;
+  buttons.submit.disabled = true;
+  conflict.querySelector("button")?.focus();
+}
+
+async function resolveConflict(replace) {
+  if (!current || !stored || busy) return;
+  busy = true;
+  try {
+    if (replace) await api("PUT", `/annotations/${stored.annotation_id}`, { result: editor.value(), version: stored.version });
+    stored = null;
+    buttons.submit.disabled = false;
+    await advance();
+  } catch (err) {
+    if (err.status === 409 && err.body?.current) stored = err.body.current;
     announce(err.describe ? err.describe() : err.message, "error");
   } finally {
     busy = false;
   }
 }
+document.getElementById("btn-keep-saved").addEventListener("click", () => resolveConflict(false));
+document.getElementById("btn-replace-saved").addEventListener("click", () => resolveConflict(true));
 
 async function skip() {
   if (!current || busy) return;

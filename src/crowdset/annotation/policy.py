@@ -1,0 +1,93 @@
+"""Who may do what in annotation projects: the one place that answers, for the API, the pages and
+the CLI alike.
+
+Access is decided per project, never by account-level roles alone: an account's roles say what a
+person is hired as, project membership says where. Admins and the managers of a project's
+organisation may do everything in it; others get what their project roles grant (``NEEDS``). A
+project someone may not see answers "not found", so its existence does not leak. Nobody judges their
+own work: reviewing or arbitrating a task one annotated is refused whatever one's roles.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from crowdset.annotation.models import PROJECT_ROLES, Annotation, Project, ProjectMember
+from crowdset.auth.models import User
+from crowdset.db import MAX_ID
+from crowdset.errors import Forbidden, NotFound
+
+# What each need requires, besides being an admin or a manager of the project's organisation.
+NEEDS = {
+    "view": set(PROJECT_ROLES),
+    "annotate": {"annotator"},
+    "review": {"reviewer", "manager"},
+    "arbitrate": {"expert", "manager"},
+    "manage": {"manager"},
+}
+
+
+def member_roles(s: Session, project_id: int, user_id: int) -> set[str]:
+    return set(s.scalars(select(ProjectMember.role).where(ProjectMember.project_id == project_id,
+                                                          ProjectMember.user_id == user_id)))
+
+
+def manages_org(user: User, project: Project) -> bool:
+    """Admins, and managers of the organisation that owns the project."""
+    return user.is_admin or (user.org_id == project.org_id and user.has_role("manager"))
+
+
+def allowed(s: Session, user: User, project: Project, need: str, roles: set[str] | None = None) -> bool:
+    """May ``user`` do ``need`` in ``project``? ``roles``: the user's project roles, when already read."""
+    if manages_org(user, project):
+        return True
+    if roles is None:
+        roles = member_roles(s, project.id, user.id)
+    return bool(roles & NEEDS[need])
+
+
+def get_project(s: Session, user: User | None, project_id: int, need: str = "view") -> Project:
+    """The project if ``user`` may do ``need`` on it; NotFound when they may not even see it,
+    Forbidden when they see it but may not do ``need``. ``user`` None is the operator (CLI)."""
+    project = s.get(Project, project_id) if 0 < project_id <= MAX_ID else None
+    if project is None:
+        raise NotFound(f"project {project_id} not found")
+    if user is None:
+        return project
+    roles = None if manages_org(user, project) else member_roles(s, project.id, user.id)
+    if not allowed(s, user, project, "view", roles):
+        raise NotFound(f"project {project_id} not found")
+    if need != "view" and not allowed(s, user, project, need, roles):
+        raise Forbidden(f"you may not {need} in this project")
+    return project
+
+
+def projects_where(s: Session, user: User, need: str, limit: int = 500) -> list[Project]:
+    """The projects in which ``user`` may do ``need`` (the hubs of the pages list these)."""
+    q = select(Project).order_by(Project.id).limit(limit)
+    if not user.is_admin:
+        member = exists().where(ProjectMember.project_id == Project.id, ProjectMember.user_id == user.id,
+                                ProjectMember.role.in_(NEEDS[need]))
+        if user.has_role("manager") and user.org_id is not None:
+            q = q.where((Project.org_id == user.org_id) | member)
+        else:
+            q = q.where(member)
+    return list(s.scalars(q))
+
+
+def has_annotated(s: Session, user: User, task_id: int) -> bool:
+    """Did ``user`` submit (or hold) an annotation of this task?"""
+    return s.scalar(select(exists().where(Annotation.task_id == task_id, Annotation.user_id == user.id))) or False
+
+
+def check_not_own_annotation(user: User, annotation: Annotation) -> None:
+    """Reviewing one's own annotation is refused, managers and admins included."""
+    if annotation.user_id is not None and annotation.user_id == user.id:
+        raise Forbidden("you may not review your own annotation")
+
+
+def check_not_own_task(s: Session, user: User, task_id: int) -> None:
+    """Arbitrating a task one annotated is refused, managers and admins included."""
+    if has_annotated(s, user, task_id):
+        raise Forbidden("you may not arbitrate a task you annotated")
