@@ -69,6 +69,10 @@ def test_quality_run_writes_finals_and_scores(world, tmp_path):
     assert world.client.get(f"/api/v1/projects/{pid}/quality", headers=world.h("annotator")).status_code == 403
     bad = world.client.post(f"/api/v1/projects/{pid}/quality-runs", json={"method": "vote"}, headers=world.h("manager"))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "method"
+    # an unknown control is refused when the run is asked for, not as a failed job later
+    bad = world.client.post(f"/api/v1/projects/{pid}/quality-runs", json={"method": "ds", "control": "nope"},
+                            headers=world.h("manager"))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "control"
 
 
 def test_label_errors_go_to_review(world, tmp_path):

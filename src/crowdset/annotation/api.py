@@ -402,11 +402,10 @@ def my_feedback(s: DB, user: CurrentUser, project_id: QueryId = None) -> list[Fe
 def start_quality_run(project_id: Id, body: QualityRunIn, s: DB, user: CurrentUser) -> JobOut:
     """Aggregate repeated labels into final results (method), score annotators, measure agreement
     and send likely label errors to review, as a job."""
-    from crowdset.quality.aggregation import CLASSIFICATION_METHODS
+    from crowdset.annotation.qc import quality_controls
 
     project = policy.get_project(s, user, project_id, "manage")
-    if body.method not in CLASSIFICATION_METHODS:
-        raise invalid("method", f"one of {', '.join(CLASSIFICATION_METHODS)}")
+    quality_controls(project, body.method, body.control)
     return submit_job(s, "quality.run", {"project_id": project.id, "method": body.method, "control": body.control,
                                          "user_id": user.id}, user)
 

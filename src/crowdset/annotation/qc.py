@@ -170,8 +170,10 @@ def run_quality(s: Session, actor: User | None, project: Project, method: str = 
         return _run_quality(s, actor, project, method, control, progress)
 
 
-def _run_quality(s: Session, actor: User | None, project: Project, method: str, control: str | None,
-                 progress: ProgressFn | None) -> QualityRun:
+def quality_controls(project: Project, method: str, control: str | None) -> tuple[list[str], list[Any]]:
+    """The controls a run of ``method`` measures: (classification names, structured controls).
+
+    Checked when the run is asked for, so a bad method or control is a 422 then, not a failed job."""
     if method not in CLASSIFICATION_METHODS:
         raise invalid("method", f"one of {', '.join(CLASSIFICATION_METHODS)}")
     schema = schema_of(project)
@@ -184,6 +186,13 @@ def _run_quality(s: Session, actor: User | None, project: Project, method: str, 
         structured = [c for c in structured if c.name == control]
     if not names and not structured:
         raise invalid("control", "this project has no control whose agreement can be measured")
+    return names, structured
+
+
+def _run_quality(s: Session, actor: User | None, project: Project, method: str, control: str | None,
+                 progress: ProgressFn | None) -> QualityRun:
+    names, structured = quality_controls(project, method, control)
+    schema = schema_of(project)
     say = progress or (lambda pct, msg: None)
     agreement: dict[str, Any] = {}
     workers: dict[str, dict[str, Any]] = {}
