@@ -51,6 +51,7 @@ from crowdset.ledger.keys import (
 )
 from crowdset.ledger.models import LedgerEntry
 from crowdset.ledger.rows import RowDigests
+from crowdset.ledger.tables import keyset_pages
 from crowdset.settings import get_settings
 
 _PG_LOCK_KEY = 0x43524F57  # "CROW": one advisory lock serialises appends on PostgreSQL
@@ -262,28 +263,17 @@ def iter_entry_rows(session: Session, after: int = 0, batch: int = 20000,
     signature, and the time already in ``chain.iso`` form (formatted by the database). Read in keyset
     pages through the driver's cursor: no ORM objects, no per-row type processing. The signature is
     None for entries up to ``signatures_after`` (rotation entries excepted): not needed, not fetched."""
-    conn = session.connection()
-    pg = conn.dialect.name == "postgresql"
-    mark = "%s" if pg else "?"
+    pg = session.connection().dialect.name == "postgresql"
     sql = (f"SELECT seq, kind, subject, actor, payload, payload_hash, prev_hash, hash, "  # noqa: S608 - constants
            f"CASE WHEN seq > {int(signatures_after)} OR kind = '{ROTATED}' THEN signature END, "
-           f"{_PG_ISO if pg else _SQLITE_ISO} FROM ledger_entries WHERE seq > {mark} ORDER BY seq LIMIT {int(batch)}")
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        while True:
-            cursor.execute(sql, (after,))
-            rows = cursor.fetchall()
-            if not rows:
-                return
-            if not pg:
-                for i, r in enumerate(rows):
-                    created = r[9]
-                    if created.__class__ is not str or created[-1:] != "Z":  # not as SQLAlchemy writes it
-                        rows[i] = r[:9] + (_any_iso(created),)
-            yield from rows
-            after = rows[-1][0]
-    finally:
-        cursor.close()
+           f"{_PG_ISO if pg else _SQLITE_ISO} FROM ledger_entries WHERE seq > :after ORDER BY seq LIMIT :limit")
+    for rows in keyset_pages(session, sql, after, batch):
+        if not pg:
+            for i, r in enumerate(rows):
+                created = r[9]
+                if created.__class__ is not str or created[-1:] != "Z":  # not as SQLAlchemy writes it
+                    rows[i] = r[:9] + (_any_iso(created),)
+        yield from rows
 
 
 def _any_iso(stored: Any) -> str:

@@ -21,6 +21,7 @@ row id (one int each, about 120 bytes a row).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -156,23 +157,29 @@ class TableResult:
                 "first_seq": self.first_seq}
 
 
-def _pages(session: Session, sql: str, batch: int = 20000) -> Any:
-    """Rows of ``sql`` (``... WHERE id > :after ORDER BY id LIMIT n``) through the driver's cursor."""
+def keyset_pages(session: Session, sql: str, after: int = 0, batch: int = 20000) -> Iterator[list[tuple]]:
+    """Pages of ``sql`` (``... WHERE <key> > :after ORDER BY <key> LIMIT :limit``, the key first in each
+    row) through the driver's cursor: no ORM objects, no per-row type processing, constant memory."""
     conn = session.connection()
     pg = conn.dialect.name == "postgresql"
     sql = sql.replace(":after", "%s" if pg else "?").replace(":limit", str(int(batch)))
     cursor = conn.connection.driver_connection.cursor()
-    after = 0
     try:
         while True:
             cursor.execute(sql, (after,))
             rows = cursor.fetchall()
             if not rows:
                 return
-            yield from rows
+            yield rows
             after = rows[-1][0]
     finally:
         cursor.close()
+
+
+def _pages(session: Session, sql: str) -> Iterator[tuple]:
+    """The rows of ``keyset_pages``, one at a time."""
+    for page in keyset_pages(session, sql):
+        yield from page
 
 
 def _load(text: Any) -> Any:
