@@ -51,7 +51,7 @@ def run(n_tasks: int, per_task: int, n_workers: int) -> dict[str, float]:
     from crowdset.annotation.importing import import_file
     from crowdset.annotation.models import Project, Task
     from crowdset.annotation.projects import create_project
-    from crowdset.annotation.qc import run_quality
+    from crowdset.annotation.quality_runs import run_quality
     from crowdset.auth.service import create_org
     from crowdset.db import get_db, reset_db
     from crowdset.migrate import upgrade

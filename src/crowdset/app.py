@@ -78,9 +78,9 @@ def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     settings.resolved_secret_key()
-    from crowdset.web.annotate import router as annotate_router
-    from crowdset.web.datasets import router as datasets_pages
-    from crowdset.web.manage import router as manage_router
+    from crowdset.annotation.pages.manage import router as manage_router
+    from crowdset.annotation.pages.work import router as annotate_router
+    from crowdset.datasets.pages import router as datasets_pages
     from crowdset.web.pages import LANG_COOKIE
     from crowdset.web.pages import router as pages_router
 

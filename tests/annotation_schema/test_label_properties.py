@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from crowdset.annotation.label_schema import LabelSchema, validate_result
 from crowdset.annotation.labelstudio_config import labelstudio_config_to_schema, schema_to_labelstudio_config
-from crowdset.annotation.schema import LabelSchema, validate_result
 
 LABELS = ["人名", "地名", "ORG"]
 SCHEMA = LabelSchema.parse({"controls": [{"name": "ner", "kind": "spans", "to": "text", "labels": LABELS}]})

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from crowdset.annotation.schema import LabelSchema, validate_result
+from crowdset.annotation.label_schema import LabelSchema, validate_result
 
 TEXT = "马云于1999年在杭州创立了阿里巴巴集团。"  # 马云 0:2, 1999年 3:8, 杭州 9:11, 阿里巴巴集团 14:20
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from crowdset.annotation.schema import LabelSchema, registered_kinds, validate_result
+from crowdset.annotation.label_schema import LabelSchema, registered_kinds, validate_result
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "label-schemas.md"
 

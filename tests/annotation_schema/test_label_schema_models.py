@@ -7,7 +7,7 @@ from typing import Any, Literal
 import pytest
 from pydantic import ValidationError
 
-from crowdset.annotation.schema import (
+from crowdset.annotation.label_schema import (
     ChoicesControl,
     Control,
     LabelSchema,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from crowdset.annotation.label_schema import LabelSchema, SchemaError
 from crowdset.annotation.labelstudio_config import labelstudio_config_to_schema, schema_to_labelstudio_config
-from crowdset.annotation.schema import LabelSchema, SchemaError
 
 TEMPLATES = Path(__file__).parent / "ls_templates"
 

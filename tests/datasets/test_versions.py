@@ -87,7 +87,7 @@ def test_publish_project_as_tc609_version(world, tmp_path):
     assert (first["version"], first["license"], first["source"], first["generated_data_indicator"]) == (
         "1", "CC-BY-4.0", "合作医院", 0)
     # the evaluator's own TC609 check accepts every record
-    from crowdset.datasets.evaluate.schema import tc609_problems
+    from crowdset.datasets.evaluate.record_checks import tc609_problems
 
     assert all(tc609_problems(r, True) == [] for r in recs)
     # records endpoint passes TC609 through

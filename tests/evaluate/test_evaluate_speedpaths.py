@@ -21,14 +21,14 @@ from crowdset.datasets.evaluate.dedup import VectorisedNearDup, normalise_text, 
 from crowdset.datasets.evaluate.media import MediaInspector
 from crowdset.datasets.evaluate.profiles import load_profile
 from crowdset.datasets.evaluate.readers import RawRecord
-from crowdset.datasets.evaluate.records import Normaliser, normalise
-from crowdset.datasets.evaluate.schema import (
+from crowdset.datasets.evaluate.record_checks import (
     is_missing,
     parse_time,
     parse_time_cached,
     type_matches,
     value_type,
 )
+from crowdset.datasets.evaluate.records import Normaliser, normalise
 from crowdset.datasets.evaluate.security_check import SecurityCheck
 from crowdset.datasets.evaluate.textcheck import (
     garbled_reason,

@@ -22,8 +22,8 @@ import pytest
 from crowdset.datasets.evaluate import engine, evaluate_path, evaluate_records
 from crowdset.datasets.evaluate.flat import FlatBatch, missing_mask
 from crowdset.datasets.evaluate.readers import RawRecord
+from crowdset.datasets.evaluate.record_checks import is_missing
 from crowdset.datasets.evaluate.records import Normaliser
-from crowdset.datasets.evaluate.schema import is_missing
 
 from .builders import NOW
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from crowdset.annotation.label_schema import validate_result
 from crowdset.annotation.labelstudio_config import labelstudio_config_to_schema
-from crowdset.annotation.schema import validate_result
 from crowdset.formats import read_tasks, write_labelstudio
 from crowdset.formats.registry import get_writer
 

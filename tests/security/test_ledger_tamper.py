@@ -283,7 +283,7 @@ def _scenario(world, tmp_path) -> dict:  # noqa: ANN001
     """Real work through the services: crowd submissions, an import with annotations, a quality run,
     a review fix, a manager's overruling final, a rated dataset."""
     from crowdset.annotation.models import Annotation, Project, Task
-    from crowdset.annotation.qc import run_quality
+    from crowdset.annotation.quality_runs import run_quality
     from crowdset.annotation.review import resolve, review
     from crowdset.auth.models import User
     from tests.datasets.helpers import create, inject_evaluation, jsonl, records, upload

@@ -19,12 +19,7 @@ from starlette.formparsers import MultiPartException
 from crowdset.annotation import policy, submissions
 from crowdset.annotation import projects as svc
 from crowdset.annotation import review as rev
-from crowdset.annotation.exporting import ExportFilter, check_format, stream_export
-from crowdset.annotation.import_sources import new_upload_path, resolve_import_path
-from crowdset.annotation.importing import FORMATS as IMPORT_FORMATS
-from crowdset.annotation.models import Annotation, Prediction, Task
-from crowdset.annotation.scheduler import next_task
-from crowdset.annotation.schemas import (
+from crowdset.annotation.api_models import (
     AnnotationOut,
     ArbitrationItemOut,
     DraftIn,
@@ -48,6 +43,11 @@ from crowdset.annotation.schemas import (
     SubmitIn,
     TaskOut,
 )
+from crowdset.annotation.exporting import ExportFilter, check_format, stream_export
+from crowdset.annotation.import_sources import new_upload_path, resolve_import_path
+from crowdset.annotation.importing import FORMATS as IMPORT_FORMATS
+from crowdset.annotation.models import Annotation, Prediction, Task
+from crowdset.annotation.scheduler import next_task
 from crowdset.annotation.stats import project_stats
 from crowdset.auth.service import get_user
 from crowdset.db import get_db
@@ -67,8 +67,8 @@ def project_schema_from(body: ProjectIn) -> dict[str, Any]:
     if (body.label_schema is None) == (body.labelstudio_config is None):
         raise invalid("schema", "give exactly one of schema or labelstudio_config")
     if body.labelstudio_config is not None:
+        from crowdset.annotation.label_schema import SchemaError
         from crowdset.annotation.labelstudio_config import labelstudio_config_to_schema
-        from crowdset.annotation.schema import SchemaError
 
         try:
             return labelstudio_config_to_schema(body.labelstudio_config).model_dump(mode="json", exclude_none=True)
@@ -402,7 +402,7 @@ def my_feedback(s: DB, user: CurrentUser, project_id: QueryId = None) -> list[Fe
 def start_quality_run(project_id: Id, body: QualityRunIn, s: DB, user: CurrentUser) -> JobOut:
     """Aggregate repeated labels into final results (method), score annotators, measure agreement
     and send likely label errors to review, as a job."""
-    from crowdset.annotation.qc import quality_controls
+    from crowdset.annotation.quality_runs import quality_controls
 
     project = policy.get_project(s, user, project_id, "manage")
     quality_controls(project, body.method, body.control)
@@ -413,7 +413,7 @@ def start_quality_run(project_id: Id, body: QualityRunIn, s: DB, user: CurrentUs
 @router.get("/projects/{project_id}/quality", response_model=QualityOut)
 def quality(project_id: Id, s: DB, user: CurrentUser) -> QualityOut:
     """The latest quality run in full, and the agreement history of every run for plotting."""
-    from crowdset.annotation.qc import quality_history
+    from crowdset.annotation.quality_runs import quality_history
 
     project = policy.get_project(s, user, project_id, "review")
     runs = quality_history(s, project)

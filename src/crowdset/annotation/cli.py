@@ -16,7 +16,7 @@ project_app = typer.Typer(help="Annotation projects.", no_args_is_help=True)
 
 
 def _read_schema(schema: Path | None, ls_config: Path | None) -> dict:
-    from crowdset.annotation.schema import SchemaError
+    from crowdset.annotation.label_schema import SchemaError
 
     if (schema is None) == (ls_config is None):
         raise Invalid("give exactly one of --schema or --labelstudio-config", [FieldError("schema", "required")])
@@ -99,7 +99,7 @@ def quality_cmd(
 ) -> None:
     """Run quality control on a project: final labels, agreement, annotator scores, label errors."""
     from crowdset.annotation.policy import get_project
-    from crowdset.annotation.qc import run_quality
+    from crowdset.annotation.quality_runs import run_quality
     from crowdset.db import get_db
 
     try:

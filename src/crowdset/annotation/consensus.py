@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from crowdset.annotation.schema import LabelSchema, classification_value
+from crowdset.annotation.label_schema import LabelSchema, classification_value
 
 
 def _canonical(value: Any) -> str:

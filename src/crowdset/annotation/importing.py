@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
+from crowdset.annotation.label_schema import LabelSchema
 from crowdset.annotation.models import Annotation, Prediction, Project, Task
 from crowdset.annotation.review import outcome
-from crowdset.annotation.schema import LabelSchema
 from crowdset.annotation.validation import result_errors, schema_of
 from crowdset.auth.models import User
 from crowdset.db import json_text, utcnow

@@ -30,7 +30,7 @@ def import_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
 
 @handler("quality.run")
 def quality_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
-    from crowdset.annotation.qc import run_quality
+    from crowdset.annotation.quality_runs import run_quality
 
     with get_db().transaction() as s:
         project = s.get(Project, params["project_id"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
-from crowdset.annotation.schema import Control, LabelSchema, SchemaError
+from crowdset.annotation.label_schema import Control, LabelSchema, SchemaError
 
 MAX_CONFIG_CHARS = 1_000_000
 """A labelling config is a few kilobytes; anything this large is not one."""

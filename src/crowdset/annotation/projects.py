@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from crowdset.annotation.label_schema import LabelSchema, SchemaError
 from crowdset.annotation.models import (
     PROJECT_ROLES,
     PROJECT_STATUSES,
@@ -16,7 +17,6 @@ from crowdset.annotation.models import (
     ProjectMember,
 )
 from crowdset.annotation.policy import member_roles
-from crowdset.annotation.schema import LabelSchema, SchemaError
 from crowdset.auth.models import User
 from crowdset.auth.service import get_org
 from crowdset.errors import FieldError, Forbidden, Invalid, NotFound, invalid

@@ -12,10 +12,10 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from crowdset.annotation import consensus
+from crowdset.annotation.label_schema import LabelSchema
 from crowdset.annotation.models import VERDICTS, Annotation, Project, Review, Task
 from crowdset.annotation.policy import check_not_own_annotation, check_not_own_task, get_project
 from crowdset.annotation.scheduler import release_slot
-from crowdset.annotation.schema import LabelSchema
 from crowdset.annotation.validation import check_result, schema_of
 from crowdset.auth.models import User
 from crowdset.db import utcnow

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from crowdset.annotation.label_schema import LabelSchema, validate_result
 from crowdset.annotation.models import Project
 from crowdset.annotation.projects import parse_schema
-from crowdset.annotation.schema import LabelSchema, validate_result
 from crowdset.errors import FieldError, Invalid
 
 _SCHEMAS: dict[tuple[int, str], LabelSchema] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from crowdset.auth import service
-from crowdset.auth.schemas import (
+from crowdset.auth.api_models import (
     LoginTokenIn,
     NewTokenOut,
     OrgIn,

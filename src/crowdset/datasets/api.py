@@ -10,10 +10,7 @@ from crowdset.datasets import catalogue as svc
 from crowdset.datasets import evaluations as evs
 from crowdset.datasets import tc609  # noqa: F401  (registers the "tc609" export writer)
 from crowdset.datasets import versions as vers
-from crowdset.datasets.card import gather, render_card
-from crowdset.datasets.croissant import build as build_croissant
-from crowdset.datasets.rating import designate_strategic
-from crowdset.datasets.schemas import (
+from crowdset.datasets.api_models import (
     DatasetIn,
     DatasetOut,
     DatasetPatch,
@@ -24,6 +21,9 @@ from crowdset.datasets.schemas import (
     RereviewIn,
     VersionOut,
 )
+from crowdset.datasets.card import gather, render_card
+from crowdset.datasets.croissant import build as build_croissant
+from crowdset.datasets.rating import designate_strategic
 from crowdset.errors import Forbidden, invalid
 from crowdset.formats.common import dumps
 from crowdset.http.deps import DB, CurrentUser

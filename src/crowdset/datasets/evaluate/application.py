@@ -11,9 +11,9 @@ from typing import Any
 from crowdset.datasets.evaluate.context import Ctx
 from crowdset.datasets.evaluate.flat import FlatBatch
 from crowdset.datasets.evaluate.media import MediaRefused, contained
+from crowdset.datasets.evaluate.record_checks import parse_time_cached
 from crowdset.datasets.evaluate.records import Rec
 from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, not_applicable, ratio
-from crowdset.datasets.evaluate.schema import parse_time_cached
 from crowdset.datasets.evaluate.stats import entropy, wilson_interval
 
 TIME_FIELDS = ("last_modified_time", "updated_at", "last_modified", "update_time", "modified_at", "修改时间")

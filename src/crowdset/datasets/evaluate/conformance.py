@@ -9,9 +9,7 @@ from typing import Any
 
 from crowdset.datasets.evaluate.context import Ctx
 from crowdset.datasets.evaluate.flat import FlatBatch, missing_mask
-from crowdset.datasets.evaluate.records import ID_FIELDS, Rec
-from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, not_applicable, ratio
-from crowdset.datasets.evaluate.schema import (
+from crowdset.datasets.evaluate.record_checks import (
     INTERNET_SOURCE,
     TC609_REQUIRED,
     is_http_url,
@@ -21,6 +19,8 @@ from crowdset.datasets.evaluate.schema import (
     type_matches,
     value_type,
 )
+from crowdset.datasets.evaluate.records import ID_FIELDS, Rec
+from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, not_applicable, ratio
 
 CHECKSUM_FIELDS = ("sha256", "checksum")
 

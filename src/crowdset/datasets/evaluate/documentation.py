@@ -8,9 +8,9 @@ from __future__ import annotations
 from crowdset.datasets.evaluate.context import Ctx
 from crowdset.datasets.evaluate.flat import FlatBatch
 from crowdset.datasets.evaluate.metadata import DOC_FIELDS, GENERATED_FIELDS, doc_value
+from crowdset.datasets.evaluate.record_checks import is_missing
 from crowdset.datasets.evaluate.records import Rec
 from crowdset.datasets.evaluate.result import Evidence, IndicatorResult, ratio
-from crowdset.datasets.evaluate.schema import is_missing
 
 
 class DocumentationCheck:

@@ -158,6 +158,6 @@ def missing_mask(col: list[Any]) -> list[bool]:
         return [False] * len(col)
     if ts <= {str, type(None)}:
         return [v is None or not v.strip() for v in col]
-    from crowdset.datasets.evaluate.schema import is_missing
+    from crowdset.datasets.evaluate.record_checks import is_missing
 
     return [is_missing(v) for v in col]

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from crowdset.annotation.schema._core import (
+from crowdset.annotation.label_schema._core import (
     Control,
     FieldName,
     LabelList,

@@ -16,8 +16,8 @@ import pandas as pd
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from crowdset.annotation.label_schema import LabelSchema, classification_value
 from crowdset.annotation.models import Annotation, Prediction, Project, QualityRun, Task
-from crowdset.annotation.schema import LabelSchema, classification_value
 from crowdset.annotation.validation import schema_of
 from crowdset.auth.models import User
 from crowdset.errors import invalid

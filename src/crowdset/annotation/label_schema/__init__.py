@@ -1,10 +1,10 @@
 """Label schemas (typed controls) and validation of annotation results, per docs/label-schemas.md.
 
-Import from here: `from crowdset.annotation.schema import LabelSchema, validate_result, SchemaError`.
+Import from here: `from crowdset.annotation.label_schema import LabelSchema, validate_result, SchemaError`.
 Kinds are registered by the sibling modules on import; plugins add more with `register_kind`.
 """
 
-from crowdset.annotation.schema._core import (
+from crowdset.annotation.label_schema._core import (
     Control,
     ErrorList,
     KindSpec,
@@ -21,8 +21,13 @@ from crowdset.annotation.schema._core import (
     unregister_kind,
     validate_result,
 )
-from crowdset.annotation.schema.classify import ChoicesControl, PairwiseControl, RankingControl, RatingControl
-from crowdset.annotation.schema.media import (
+from crowdset.annotation.label_schema.classify import (
+    ChoicesControl,
+    PairwiseControl,
+    RankingControl,
+    RatingControl,
+)
+from crowdset.annotation.label_schema.media import (
     AudioSegmentsControl,
     BboxControl,
     ImageTextAlignmentControl,
@@ -30,8 +35,8 @@ from crowdset.annotation.schema.media import (
     PolygonControl,
     VideoSegmentsControl,
 )
-from crowdset.annotation.schema.review import CotReviewControl
-from crowdset.annotation.schema.text import (
+from crowdset.annotation.label_schema.review import CotReviewControl
+from crowdset.annotation.label_schema.text import (
     KgTriplesControl,
     RelationsControl,
     SpansControl,

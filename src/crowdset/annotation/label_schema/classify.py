@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from crowdset.annotation.schema._core import (
+from crowdset.annotation.label_schema._core import (
     Control,
     FieldName,
     LabelList,

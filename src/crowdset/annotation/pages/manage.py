@@ -104,7 +104,7 @@ def members_page(project_id: int, request: Request) -> Response:
 
 @router.get("/projects/{project_id}/quality")
 def quality_page(project_id: int, request: Request) -> Response:
-    from crowdset.annotation.qc import quality_history
+    from crowdset.annotation.quality_runs import quality_history
     from crowdset.quality.aggregation import CLASSIFICATION_METHODS
 
     with reading(request) as (s, user):

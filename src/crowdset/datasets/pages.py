@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from crowdset.annotation import policy as project_policy
 from crowdset.annotation import projects as project_svc
+from crowdset.annotation.pages.manage import reading
 from crowdset.datasets import catalogue as svc
 from crowdset.datasets import evaluations as evs
 from crowdset.datasets.card import gather, render_card
@@ -32,7 +33,6 @@ from crowdset.datasets.models import (
 )
 from crowdset.datasets.versions import list_versions
 from crowdset.errors import CrowdsetError
-from crowdset.web.manage import reading
 from crowdset.web.render import render
 
 router = APIRouter(include_in_schema=False)

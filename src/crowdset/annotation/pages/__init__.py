@@ -1,0 +1,1 @@
+"""Annotation pages: the work pages (annotator, reviewer, expert) and the manager pages."""
