@@ -19,7 +19,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCALES = ROOT / "src/crowdset/web/locales"
+LOCALES = ROOT / "src/crowdset/locales"
 BIN = Path(sys.executable).parent
 
 

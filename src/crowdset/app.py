@@ -15,7 +15,6 @@ from crowdset.http.context import RequestContextMiddleware
 from crowdset.http.headers import SecurityHeadersMiddleware
 from crowdset.http.inputs import check_input
 from crowdset.http.limits import BodyLimitMiddleware
-from crowdset.jobs.service import SubjectCheck
 from crowdset.logs import configure_logging
 from crowdset.settings import get_settings
 from crowdset.web.guards import PageDenied
@@ -25,14 +24,10 @@ UPLOAD_SUFFIXES = ("/imports", "/blobs", "/files", "/versions")
 
 
 def create_api() -> FastAPI:
-    from crowdset.annotation.api import router as annotation_router
-    from crowdset.auth.api import router as auth_router
-    from crowdset.blobs.api import router as blobs_router
-    from crowdset.datasets.api import router as datasets_router
-    from crowdset.jobs.api import SUBJECT_CHECKS
-    from crowdset.jobs.api import router as jobs_router
-    from crowdset.ledger.api import router as ledger_router
+    from crowdset import wiring
+    from crowdset.api.jobs import SUBJECT_CHECKS
 
+    wiring.wire()
     api = FastAPI(
         title="Crowdset API",
         version=__version__,
@@ -50,53 +45,31 @@ def create_api() -> FastAPI:
         db_ok = get_db().ping()
         return {"status": "ok" if db_ok else "degraded", "version": __version__, "database": db_ok}
 
-    for router in (auth_router, annotation_router, blobs_router, ledger_router, jobs_router, datasets_router):
+    for router in wiring.api_routers():
         api.include_router(router)
-    setattr(api.state, SUBJECT_CHECKS, _job_subject_checks())  # jobs/ imports no domain: told here, explicitly
+    setattr(api.state, SUBJECT_CHECKS, wiring.job_subject_checks())  # jobs/ imports no domain: told here
     return api
-
-
-def _job_subject_checks() -> dict[str, SubjectCheck]:
-    """For the job resource: whether a user manages the project or dataset a job concerns."""
-    from crowdset.annotation.models import Project
-    from crowdset.annotation.policy import allowed
-    from crowdset.datasets.catalogue import can_manage
-    from crowdset.datasets.models import Dataset
-
-    def project(s, user, project_id: int) -> bool:  # noqa: ANN001
-        p = s.get(Project, project_id)
-        return p is not None and allowed(s, user, p, "manage")
-
-    def dataset(s, user, dataset_id: int) -> bool:  # noqa: ANN001
-        d = s.get(Dataset, dataset_id)
-        return d is not None and user is not None and can_manage(user, d)
-
-    return {"project": project, "dataset": dataset}
 
 
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     settings.resolved_secret_key()
-    from crowdset.annotation.pages.manage import router as manage_router
-    from crowdset.annotation.pages.work import router as annotate_router
-    from crowdset.datasets.pages import router as datasets_pages
-    from crowdset.web.pages import LANG_COOKIE
-    from crowdset.web.pages import router as pages_router
+    from crowdset import wiring
+    from crowdset.web.shell import LANG_COOKIE
+
+    wiring.wire()
 
     app = FastAPI(title="Crowdset", version=__version__, openapi_url=None, docs_url=None, redoc_url=None,
                   dependencies=[Depends(check_input)])
     problems.install(app)
 
-
     @app.exception_handler(PageDenied)
     async def _page_denied(_req: Request, exc: PageDenied) -> Response:
         return exc.response
 
-    app.include_router(pages_router)
-    app.include_router(manage_router)
-    app.include_router(datasets_pages)
-    app.include_router(annotate_router)
+    for router in wiring.page_routers():
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/api/v1", create_api())
 

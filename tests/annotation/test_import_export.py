@@ -10,9 +10,11 @@ from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from crowdset.annotation.models import Task
-from crowdset.cli import app
+from crowdset.console import command_line
 from crowdset.db import get_db
 from tests.annotation.helpers import BOXES, NER, add_tasks, choice, make_project, texts
+
+app = command_line()
 
 runner = CliRunner()
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from crowdset.cli import app
+from crowdset.console import command_line
 from tests.annotation.helpers import NER, SENTIMENT
+
+app = command_line()
 
 LS_CONFIG = """<View>
   <Text name="text" value="$text"/>

@@ -7,9 +7,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from crowdset.annotation.models import Annotation, Task
-from crowdset.cli import app
+from crowdset.console import command_line
 from crowdset.db import get_db
 from tests.annotation.helpers import add_tasks, choice, make_project
+
+app = command_line()
 
 TRUTH = ["正面", "负面", "中性"]
 

@@ -8,8 +8,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from crowdset.cli import app
+from crowdset.console import command_line
 from tests.datasets.helpers import create, jsonl, records, upload
+
+app = command_line()
 
 runner = CliRunner()
 SECTIONS_ZH = ("动机", "构成", "采集过程", "预处理", "用途", "分发", "维护")

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 from typer.testing import CliRunner
 
-from crowdset.cli import app
+from crowdset.console import command_line
 from tests.datasets.helpers import create, inject_evaluation, jsonl, ledger_kinds, records, upload
+
+app = command_line()
 
 runner = CliRunner()
 LATER = "2030-01-01T00:00:00+00:00"

@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from crowdset.cli.evaluate import app
 from crowdset.datasets.evaluate import ReadError, evaluate_path, evaluate_records, render
-from crowdset.datasets.evaluate.cli import app
 from crowdset.datasets.evaluate.readers import iter_batches, open_source
 from tests.evaluate.builders import NOW, tc609, write_corrupt_png, write_jsonl, write_png, write_wav
 

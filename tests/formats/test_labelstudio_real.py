@@ -407,7 +407,9 @@ def test_cli_warns_when_predictions_come_by_id_only(world):
     """The quick JSON export's predictions cannot be imported; the CLI says so instead of staying silent."""
     from typer.testing import CliRunner
 
-    from crowdset.cli import app
+    from crowdset.console import command_line
+
+    app = command_line()
     from tests.annotation.helpers import make_project
 
     pid = make_project(world, schema=schema_of("choices"))

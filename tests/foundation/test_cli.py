@@ -11,7 +11,9 @@ import time
 import httpx
 from typer.testing import CliRunner
 
-from crowdset.cli import app
+from crowdset.console import command_line
+
+app = command_line()
 
 runner = CliRunner()
 
@@ -76,7 +78,7 @@ def test_serve_starts_the_platform(tmp_path):
     """`crowdset migrate` then `crowdset serve` on a fresh SQLite data directory."""
     env = {**os.environ, "CROWDSET_DATA_DIR": str(tmp_path), "CROWDSET_ARGON2_PROFILE": "test"}
     env.pop("CROWDSET_DATABASE_URL", None)
-    exe = [sys.executable, "-m", "crowdset.cli"]
+    exe = [sys.executable, "-m", "crowdset"]
     refused = subprocess.run([*exe, "serve", "--port", "1"], env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1 and "crowdset migrate" in refused.stderr
     subprocess.run([*exe, "migrate"], env=env, check=True, capture_output=True, timeout=120)

@@ -38,7 +38,7 @@ def _free_port() -> int:
 
 
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "crowdset.cli", "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "crowdset", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while True:
@@ -66,7 +66,7 @@ def test_kill_9_during_an_import_fails_the_job_on_restart(tmp_path):
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CROWDSET_")}
     env.update(CROWDSET_DATA_DIR=str(data), CROWDSET_ARGON2_PROFILE="test", CROWDSET_JOBS_IMMEDIATE="0")
-    cli = [sys.executable, "-m", "crowdset.cli"]
+    cli = [sys.executable, "-m", "crowdset"]
     for args in (["migrate"], ["demo"]):
         subprocess.run([*cli, *args], env=env, check=True, capture_output=True, timeout=120)
     token = subprocess.run([*cli, "token", "create", "--user", "manager@crowdset.example.com"], env=env,

@@ -6,10 +6,12 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from crowdset.auth.service import create_org
-from crowdset.cli import app
+from crowdset.console import command_line
 from crowdset.db import get_db
 from crowdset.ledger.chain import GENESIS
 from crowdset.ledger.service import append, verify
+
+app = command_line()
 
 
 def _fill(n: int) -> None:

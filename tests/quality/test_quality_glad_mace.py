@@ -217,8 +217,9 @@ def test_renaming_and_permuting_workers_and_tasks_does_not_change_results(df: pd
         b.index = df["task"].unique()  # same rows in the same order -> tasks in the same order
         np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), atol=1e-9)
     # GLAD starts from the same values for every worker and task, so even reordering the rows only changes
-    # floating-point summation order (on data this small CG converges and the results stay within 1e-6)
+    # floating-point summation order; CG's stopping point moves with it, by up to ~1e-4 on some small
+    # crowds hypothesis finds, so the check is that the answer is the same, not the same bits
     shuffled = renamed.sample(frac=1.0, random_state=seed)
     a = glad(renamed).probas_frame()
     c = glad(shuffled).probas_frame().reindex(a.index)
-    np.testing.assert_allclose(c.to_numpy(), a.to_numpy(), atol=1e-6)
+    np.testing.assert_allclose(c.to_numpy(), a.to_numpy(), atol=1e-3)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from crowdset.quality.cli import app
+from crowdset.cli.quality import app
 from crowdset.quality.io import gold_from_labels, read_gold, read_labels
 
 runner = CliRunner()

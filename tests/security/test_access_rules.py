@@ -235,7 +235,7 @@ def test_token_revoke_at_the_command_line_records_the_operator(world, backend):
     with get_db().reading() as s:
         token_id = s.scalar(select(ApiToken.id).where(ApiToken.user_id == world.users["annotator"].id))
     env = {**os.environ, "CROWDSET_DATABASE_URL": backend.url, "CROWDSET_DATA_DIR": str(backend.data_dir)}
-    done = subprocess.run([sys.executable, "-m", "crowdset.cli", "token", "revoke", str(token_id)], env=env,
+    done = subprocess.run([sys.executable, "-m", "crowdset", "token", "revoke", str(token_id)], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     with get_db().reading() as s:
@@ -243,6 +243,6 @@ def test_token_revoke_at_the_command_line_records_the_operator(world, backend):
                          .order_by(LedgerEntry.seq.desc()).limit(1))
     assert entry.actor == "system" and entry.subject == f"token:{token_id}"
     assert json.loads(entry.payload)["user_id"] == world.users["annotator"].id
-    missing = subprocess.run([sys.executable, "-m", "crowdset.cli", "token", "revoke", "999999"], env=env,
+    missing = subprocess.run([sys.executable, "-m", "crowdset", "token", "revoke", "999999"], env=env,
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode != 0 and "not found" in missing.stderr + missing.stdout

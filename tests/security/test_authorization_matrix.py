@@ -222,8 +222,10 @@ def _build(client: TestClient) -> World:
                     for i in range(6))
     r = client.post(f"/api/v1/projects/{pid}/imports", content=lines.encode(),
                     headers={**h("p_manager"), "content-type": "application/x-ndjson"})
-    assert r.status_code == 202 and r.json()["state"] == "succeeded", r.text
-    w.ids["job_id"] = r.json()["id"]
+    assert r.status_code == 202, r.text
+    job = client.get(r.json()["url"], headers=h("p_manager")).json()  # ran once the request committed
+    assert job["state"] == "succeeded", job
+    w.ids["job_id"] = job["id"]
     with get_db().transaction() as s:  # the author's submitted annotation (task 1) and current lease (task 2)
         author, project = s.get(User, w.users["author"]), s.get(Project, pid)
         first = next_task(s, author, project)

@@ -10,10 +10,9 @@ from crowdset.annotation.importing import import_file
 from crowdset.annotation.models import Project
 from crowdset.auth.models import User
 from crowdset.db import get_db
-from crowdset.jobs.queue import Progress, handler
+from crowdset.jobs.queue import Progress
 
 
-@handler("tasks.import")
 def import_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
     path = Path(params["path"])
     try:
@@ -28,7 +27,6 @@ def import_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
             path.unlink(missing_ok=True)
 
 
-@handler("quality.run")
 def quality_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
     from crowdset.annotation.quality_runs import run_quality
 

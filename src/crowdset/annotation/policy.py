@@ -47,6 +47,12 @@ def allowed(s: Session, user: User, project: Project, need: str, roles: set[str]
     return bool(roles & NEEDS[need])
 
 
+def manages_project_id(s: Session, user: User | None, project_id: int) -> bool:
+    """Whether ``user`` manages the project with this id (False when there is none)."""
+    project = s.get(Project, project_id)
+    return project is not None and user is not None and allowed(s, user, project, "manage")
+
+
 def get_project(s: Session, user: User | None, project_id: int, need: str = "view") -> Project:
     """The project if ``user`` may do ``need`` on it; NotFound when they may not even see it,
     Forbidden when they see it but may not do ``need``. ``user`` None is the operator (CLI)."""

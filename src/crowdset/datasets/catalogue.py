@@ -20,13 +20,13 @@ from crowdset.datasets.models import (
     TIERS,
     Dataset,
 )
-from crowdset.errors import FieldError, Forbidden, Invalid, NotFound, invalid
+from crowdset.datasets.policy import MANAGER_ROLES
+from crowdset.errors import FieldError, Forbidden, Invalid, invalid
 from crowdset.ledger.service import actor_of, append
 
 TEXT_FIELDS = ("name", "description", "domain", "modality", "licence", "source", "collection_method",
                "annotation_method", "use_cases", "limitations", "contact")
 EDITABLE = (*TEXT_FIELDS, "kind", "security_level", "supply_mode", "extra", "status")
-MANAGER_ROLES = ("owner", "manager")
 _LIMITS = {"name": 200, "domain": 60, "modality": 40, "licence": 200, "contact": 200}
 _ENUMS = {"kind": DATASET_KINDS, "security_level": SECURITY_LEVELS, "supply_mode": SUPPLY_MODES,
           "status": DATASET_STATUSES}
@@ -60,20 +60,6 @@ def listing_problem(level: str, supply_mode: str) -> str | None:
         return (f"important data ({SECURITY_LEVEL_ZH['important']}) is listed only under the custom or "
                 "pairing supply mode, with approved access")
     return None
-
-
-def can_manage(user: User | None, dataset: Dataset) -> bool:
-    return user is None or user.is_admin or (user.org_id == dataset.org_id and user.has_role(*MANAGER_ROLES))
-
-
-def get_dataset(s: Session, user: User | None, dataset_id: int, need: str = "view") -> Dataset:
-    """The dataset if ``user`` may ``need`` ("view" | "manage") it; another organisation's is NotFound."""
-    ds = s.get(Dataset, dataset_id)
-    if ds is None or (user is not None and not user.is_admin and user.org_id != ds.org_id):
-        raise NotFound(f"dataset {dataset_id} not found")
-    if need == "manage" and not can_manage(user, ds):
-        raise Forbidden("only owners and managers of the organisation manage its datasets")
-    return ds
 
 
 def reindex(s: Session, ds: Dataset) -> None:

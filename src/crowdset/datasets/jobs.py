@@ -5,18 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crowdset.datasets import tc609  # noqa: F401  (export jobs in a worker know the tc609 writer)
 from crowdset.datasets.evaluations import run_evaluation
 from crowdset.datasets.rereview import rereview
-from crowdset.jobs.queue import Progress, handler
+from crowdset.jobs.queue import Progress
 
 
-@handler("datasets.evaluate")
 def evaluate_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
     return run_evaluation(params["evaluation_id"], progress, actor_id=params.get("user_id"))
 
 
-@handler("datasets.rereview")
 def rereview_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
     now = datetime.fromisoformat(params["now"]) if params.get("now") else None
     return rereview(now, params.get("user_id"),

@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import IO, Any
 
-from crowdset.formats import get_writer, register_writer
 from crowdset.formats.common import dumps, pick_result
 from crowdset.security.pii import mask
 
@@ -153,7 +152,7 @@ def mask_tc609(d: dict[str, Any]) -> dict[str, Any]:
 
 def write_tc609(records: Iterable[dict[str, Any]], out: IO[bytes], schema: dict[str, Any] | None = None,
                 **options: Any) -> dict[str, int]:
-    """Writer registry entry: one TC609 record per line."""
+    """One TC609 record per line (the "tc609" export format; ``crowdset.wiring`` registers it)."""
     stats = {"tasks": 0, "labelled": 0}
     for record in records:
         rec = to_tc609(record, options)
@@ -162,14 +161,3 @@ def write_tc609(records: Iterable[dict[str, Any]], out: IO[bytes], schema: dict[
         stats["tasks"] += 1
         stats["labelled"] += "annotation" in rec
     return stats
-
-
-def register() -> None:
-    """Idempotent: importing this module registers the writer once."""
-    try:
-        get_writer("tc609")
-    except KeyError:
-        register_writer("tc609", write_tc609, "application/x-ndjson", "jsonl")
-
-
-register()

@@ -15,7 +15,7 @@ from crowdset.auth import service as auth
 from crowdset.db import get_db
 from crowdset.http import csrf
 from crowdset.http.deps import SESSION_COOKIE
-from crowdset.web.i18n import pick_locale
+from crowdset.i18n import pick_locale
 
 
 def _page_user(raw_session: str) -> object | None:

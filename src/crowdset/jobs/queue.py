@@ -1,8 +1,8 @@
 """The huey queue behind jobs.
 
 One huey task, ``execute(job_id)``, runs whichever handler is registered for the job's kind, so
-adding a kind of long work is one decorated function (``@handler("kind")``) and no new queue
-plumbing. Storage: SqliteHuey in the data directory (a consumer thread inside ``crowdset serve``)
+adding a kind of long work is one plain function in its domain, named in ``crowdset.wiring``, and no
+new queue plumbing. This package imports no domain. Storage: SqliteHuey in the data directory (a consumer thread inside ``crowdset serve``)
 or RedisHuey when ``CROWDSET_JOBS_URL=redis://...`` (separate ``crowdset worker`` processes).
 """
 
@@ -27,29 +27,27 @@ Handler = Callable[["Progress", dict[str, Any]], dict[str, Any] | None]
 _HANDLERS: dict[str, Handler] = {}
 
 
+def register_handler(kind: str, fn: Handler) -> None:
+    """Name the function that does the work of jobs of ``kind`` (``crowdset.wiring`` does, for every
+    kind the platform has)."""
+    _HANDLERS[kind] = fn
+
+
 def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that does the work of jobs of ``kind``."""
+    """``register_handler`` as a decorator, for handlers defined where they are registered (tests)."""
 
     def register(fn: Handler) -> Handler:
-        _HANDLERS[kind] = fn
+        register_handler(kind, fn)
         return fn
 
     return register
 
 
 def handler_for(kind: str) -> Handler:
-    _load_builtin_handlers()
     try:
         return _HANDLERS[kind]
     except KeyError:
-        raise LookupError(f"no job handler for kind {kind!r}") from None
-
-
-def _load_builtin_handlers() -> None:
-    # Importing registers handlers; kept here so a worker process knows every kind.
-    import crowdset.annotation.jobs  # noqa: F401
-    import crowdset.datasets.jobs  # noqa: F401
-    import crowdset.ledger.jobs  # noqa: F401
+        raise LookupError(f"no job handler for kind {kind!r} (crowdset.wiring.wire() registers them)") from None
 
 
 class Progress:

@@ -13,9 +13,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from crowdset.errors import NotFound
+from crowdset.jobs import queue
 from crowdset.jobs.models import Job
 
 MayManage = Callable[[str], bool]
@@ -37,9 +39,8 @@ def subject_of(params: Mapping[str, Any]) -> str | None:
 
 def create_job(session: Session, kind: str, params: dict[str, Any], user: Any | None,
                subject: str | None = None) -> Job:
-    """Record a queued job. The caller commits, then calls ``jobs.queue.enqueue(job.id)`` so a
-    worker never sees a job id whose row is not yet committed. ``subject`` defaults to what the
-    params name (``project_id``, ``dataset_id``)."""
+    """Record a queued job without queueing it (``submit_job`` queues it on commit). ``subject``
+    defaults to what the params name (``project_id``, ``dataset_id``)."""
     job = Job(
         id=uuid.uuid4().hex,
         kind=kind,
@@ -51,6 +52,35 @@ def create_job(session: Session, kind: str, params: dict[str, Any], user: Any | 
     session.add(job)
     session.flush()
     return job
+
+
+def submit_job(session: Session, kind: str, params: dict[str, Any], user: Any | None,
+                subject: str | None = None) -> Job:
+    """Record a queued job in the caller's transaction; it goes on the queue when that transaction
+    commits, with whatever else the use case wrote (an evaluation naming the job, say), and never if
+    it rolls back. A worker therefore never sees a job id whose row is not committed, nor a row
+    written beside the job without it."""
+    job = create_job(session, kind, params, user, subject)
+    pending = session.info.setdefault(_PENDING, [])
+    if not session.info.get(_LISTENING):
+        event.listen(session, "after_commit", _enqueue_pending)
+        event.listen(session, "after_rollback", _drop_pending)
+        session.info[_LISTENING] = True
+    pending.append(job.id)
+    return job
+
+
+_PENDING = "crowdset.jobs.pending"
+_LISTENING = "crowdset.jobs.listening"
+
+
+def _enqueue_pending(session: Session) -> None:
+    for job_id in session.info.pop(_PENDING, []):
+        queue.enqueue(job_id)
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def manage_checker(s: Session, user: Any, checks: Mapping[str, SubjectCheck]) -> MayManage:

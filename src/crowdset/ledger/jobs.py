@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from crowdset.db import get_db
-from crowdset.jobs.queue import Progress, handler
+from crowdset.jobs.queue import Progress
 from crowdset.ledger.service import audit
 
 
-@handler("ledger.verify")
 def verify_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
     """``params``: ``tables`` (compare covered rows too), ``all_signatures`` (check every signature)."""
     def report_progress(n: int, total: int) -> None:

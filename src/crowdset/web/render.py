@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from crowdset import __version__
 from crowdset.http import csrf
 from crowdset.http.deps import SESSION_COOKIE
-from crowdset.web.i18n import SUPPORTED, translations
+from crowdset.i18n import SUPPORTED, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 env = Environment(

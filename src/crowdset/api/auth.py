@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from crowdset.auth import service
-from crowdset.auth.api_models import (
+from crowdset.api.shapes.auth import (
     LoginTokenIn,
     NewTokenOut,
     OrgIn,
@@ -16,6 +15,7 @@ from crowdset.auth.api_models import (
     UserOut,
     org_out,
 )
+from crowdset.auth import service
 from crowdset.http.deps import DB, CurrentUser, client_ip
 from crowdset.http.pagination import Page, check_limit, decode_cursor, page_of
 from crowdset.http.types import Id

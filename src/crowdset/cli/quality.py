@@ -152,7 +152,7 @@ def _emit(frames: dict[str, pd.DataFrame], fmt: OutFormat, out: Path | None, *, 
 
 
 def _load_gold(labels: pd.DataFrame, gold_path: Path | None) -> dict[Any, Any]:
-    from .io import gold_from_labels, read_gold
+    from crowdset.quality.io import gold_from_labels, read_gold
 
     gold = gold_from_labels(labels)
     if gold_path is not None:
@@ -181,10 +181,10 @@ def aggregate(
     Labels are written exactly as they appear in the input. For ``--method bt`` LABELS holds pairwise
     judgements (``worker,left,right,label`` with label = the winner) and the output is ``item,score``.
     """
-    from .io import read_labels, read_pairwise
+    from crowdset.quality.io import read_labels, read_pairwise
 
     if method is Method.bt:
-        from .aggregation.pairwise import bradley_terry
+        from crowdset.quality.aggregation.pairwise import bradley_terry
 
         with _status("Reading comparisons..."):
             pairs = read_pairwise(labels)
@@ -192,7 +192,7 @@ def aggregate(
             scores = bradley_terry(pairs)
         _emit({"scores": scores}, fmt, out, csv_frame=scores)
         return
-    from .aggregation import aggregate as run
+    from crowdset.quality.aggregation import aggregate as run
 
     with _status("Reading labels..."):
         df = read_labels(labels)
@@ -218,8 +218,8 @@ def agreement(
 
     CSV output is tidy: ``scope,label,worker_a,worker_b,metric,value`` (scope = overall | label | pair).
     """
-    from .agreement import agreement_report
-    from .io import read_labels
+    from crowdset.quality.agreement import agreement_report
+    from crowdset.quality.io import read_labels
 
     with _status("Reading labels..."):
         df = read_labels(labels)
@@ -258,8 +258,8 @@ def workers(
 ) -> None:
     """Per-annotator scores: gold accuracy (95% Wilson CI), agreement with the Dawid-Skene consensus,
     spammer score, median lead time and a spam flag with its reason."""
-    from .io import read_labels
-    from .workers import score_workers
+    from crowdset.quality.io import read_labels
+    from crowdset.quality.workers import score_workers
 
     with _status("Reading labels..."):
         df = read_labels(labels)
@@ -271,7 +271,7 @@ def workers(
     _emit({"workers": scores}, fmt, out, csv_frame=scores)
 
 
-def main() -> None:  # pragma: no cover - convenience for ``python -m crowdset.quality.cli``
+def main() -> None:  # pragma: no cover - convenience for ``python -m crowdset.cli.quality``
     app()
 
 

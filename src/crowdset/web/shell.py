@@ -12,8 +12,8 @@ from crowdset.db import get_db
 from crowdset.errors import Throttled, Unauthorized
 from crowdset.http import csrf
 from crowdset.http.deps import SESSION_COOKIE, client_ip
+from crowdset.i18n import SUPPORTED, translations
 from crowdset.settings import get_settings
-from crowdset.web.i18n import SUPPORTED, translations
 from crowdset.web.render import render
 
 router = APIRouter(include_in_schema=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from crowdset.cli_support import err, progress_bar, user_errors
+from crowdset.cli.support import err, progress_bar, user_errors
 
 app = typer.Typer(help="The tamper-evident ledger.", no_args_is_help=True)
 out = Console(highlight=False)

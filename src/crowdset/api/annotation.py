@@ -19,7 +19,13 @@ from starlette.formparsers import MultiPartException
 from crowdset.annotation import policy, submissions
 from crowdset.annotation import projects as svc
 from crowdset.annotation import review as rev
-from crowdset.annotation.api_models import (
+from crowdset.annotation.exporting import ExportFilter, check_format, stream_export
+from crowdset.annotation.import_sources import new_upload_path, resolve_import_path
+from crowdset.annotation.importing import FORMATS as IMPORT_FORMATS
+from crowdset.annotation.models import Annotation, Prediction, Task
+from crowdset.annotation.scheduler import next_task
+from crowdset.annotation.stats import project_stats
+from crowdset.api.shapes.annotation import (
     AnnotationOut,
     ArbitrationItemOut,
     DraftIn,
@@ -43,12 +49,7 @@ from crowdset.annotation.api_models import (
     SubmitIn,
     TaskOut,
 )
-from crowdset.annotation.exporting import ExportFilter, check_format, stream_export
-from crowdset.annotation.import_sources import new_upload_path, resolve_import_path
-from crowdset.annotation.importing import FORMATS as IMPORT_FORMATS
-from crowdset.annotation.models import Annotation, Prediction, Task
-from crowdset.annotation.scheduler import next_task
-from crowdset.annotation.stats import project_stats
+from crowdset.api.shapes.jobs import JobOut
 from crowdset.auth.service import get_user
 from crowdset.db import get_db
 from crowdset.errors import FieldError, NotFound, TooLarge, invalid
@@ -57,7 +58,7 @@ from crowdset.http.deps import DB, CurrentUser
 from crowdset.http.limits import BodyTooLarge
 from crowdset.http.pagination import Page, check_limit, decode_cursor, page_of
 from crowdset.http.types import Id, Instant, QueryId, file_responses
-from crowdset.jobs.api import JobOut, submit_job
+from crowdset.jobs.service import submit_job
 from crowdset.settings import get_settings
 
 router = APIRouter(tags=["annotation"])
@@ -255,7 +256,7 @@ async def import_tasks(project_id: Id, request: Request, s: DB, user: CurrentUse
         raise invalid("content-type", "send the file as the body (application/x-ndjson, text/csv, "
                       "text/tab-separated-values, application/octet-stream), as multipart/form-data, or "
                       "application/json naming a path in your organisation's import folder")
-    return await run_in_threadpool(submit_job, s, "tasks.import", params, user)
+    return JobOut.of(await run_in_threadpool(submit_job, s, "tasks.import", params, user))
 
 
 def _lease_out(s: Any, ann: Annotation) -> LeaseOut:
@@ -406,8 +407,8 @@ def start_quality_run(project_id: Id, body: QualityRunIn, s: DB, user: CurrentUs
 
     project = policy.get_project(s, user, project_id, "manage")
     quality_controls(project, body.method, body.control)
-    return submit_job(s, "quality.run", {"project_id": project.id, "method": body.method, "control": body.control,
-                                         "user_id": user.id}, user)
+    return JobOut.of(submit_job(s, "quality.run", {"project_id": project.id, "method": body.method,
+                                                   "control": body.control, "user_id": user.id}, user))
 
 
 @router.get("/projects/{project_id}/quality", response_model=QualityOut)

@@ -11,8 +11,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from crowdset.cli_support import progress_bar, user_errors
-from crowdset.datasets import tc609  # noqa: F401  (`crowdset export --format tc609`)
+from crowdset.cli.support import progress_bar, user_errors
 from crowdset.errors import CrowdsetError, FieldError, Invalid
 
 app = typer.Typer(help="Dataset catalogue: versions, evaluations, ratings, re-review, cards.", no_args_is_help=True)
@@ -100,7 +99,7 @@ def upload(
     format: Annotated[str | None, typer.Option(help="jsonl | csv | parquet | tc609 (default: by extension)")] = None,
 ) -> None:
     """Add an immutable version from a file."""
-    from crowdset.datasets.catalogue import get_dataset
+    from crowdset.datasets.policy import get_dataset
     from crowdset.datasets.versions import add_version
     from crowdset.db import get_db
 
@@ -118,7 +117,7 @@ def publish_project(
     version: Annotated[str | None, typer.Option(help="version label (default: next number)")] = None,
 ) -> None:
     """Publish a project's export as a new version."""
-    from crowdset.datasets.catalogue import get_dataset
+    from crowdset.datasets.policy import get_dataset
     from crowdset.datasets.versions import add_from_project
     from crowdset.db import get_db
 
@@ -135,8 +134,8 @@ def evaluate(
     profile: Annotated[str | None, typer.Option(help="profile (default: the dataset's domain or general)")] = None,
 ) -> None:
     """Evaluate a version now (progress bar), store the report and update rating and tier."""
-    from crowdset.datasets.catalogue import get_dataset
     from crowdset.datasets.evaluations import request_evaluation, run_evaluation
+    from crowdset.datasets.policy import get_dataset
     from crowdset.datasets.rating import newest_version
     from crowdset.datasets.versions import get_version
     from crowdset.db import get_db
@@ -192,7 +191,7 @@ def card_cmd(
 ) -> None:
     """Dataset card in Markdown (Datasheets for Datasets)."""
     from crowdset.datasets.card import gather, render_card
-    from crowdset.datasets.catalogue import get_dataset
+    from crowdset.datasets.policy import get_dataset
     from crowdset.db import get_db
 
     with user_errors(), get_db().reading() as s:
@@ -208,8 +207,8 @@ def croissant_cmd(
 ) -> None:
     """Croissant 1.0 JSON-LD with RAI properties."""
     from crowdset.datasets.card import gather
-    from crowdset.datasets.catalogue import get_dataset
     from crowdset.datasets.croissant import build
+    from crowdset.datasets.policy import get_dataset
     from crowdset.datasets.versions import iter_records
     from crowdset.db import get_db
 

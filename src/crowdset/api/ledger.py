@@ -8,9 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from crowdset.api.shapes.jobs import JobOut
 from crowdset.http.deps import DB, require_roles
 from crowdset.http.pagination import Page, check_limit, decode_cursor, page_of
-from crowdset.jobs.api import JobOut, submit_job
+from crowdset.jobs.service import submit_job
 from crowdset.ledger.models import LedgerEntry
 from crowdset.ledger.service import public_keys
 
@@ -45,7 +46,7 @@ def verify(s: DB, user=Admin, tables: bool = False, all_signatures: bool = False
     """Start a verification of the chain, the signed checkpoint and the signatures (``tables``: also the
     covered rows against the ledger; ``all_signatures``: every entry's signature, minutes per million);
     poll the job for the report (``problems`` names each one)."""
-    return submit_job(s, "ledger.verify", {"tables": tables, "all_signatures": all_signatures}, user)
+    return JobOut.of(submit_job(s, "ledger.verify", {"tables": tables, "all_signatures": all_signatures}, user))
 
 
 class KeyOut(BaseModel):

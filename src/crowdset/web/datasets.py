@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from crowdset.annotation import policy as project_policy
 from crowdset.annotation import projects as project_svc
-from crowdset.annotation.pages.manage import reading
 from crowdset.datasets import catalogue as svc
 from crowdset.datasets import evaluations as evs
+from crowdset.datasets import policy
 from crowdset.datasets.card import gather, render_card
 from crowdset.datasets.evaluate import available_profiles
 from crowdset.datasets.models import (
@@ -33,6 +33,7 @@ from crowdset.datasets.models import (
 )
 from crowdset.datasets.versions import list_versions
 from crowdset.errors import CrowdsetError
+from crowdset.web.manage import reading
 from crowdset.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -76,9 +77,9 @@ def new_dataset_page(request: Request) -> Response:
 @router.get("/datasets/{dataset_id}")
 def dataset_page(dataset_id: int, request: Request) -> Response:
     with reading(request) as (s, user):
-        ds = svc.get_dataset(s, user, dataset_id)
+        ds = policy.get_dataset(s, user, dataset_id)
         lang = "zh" if request.state.locale == "zh_CN" else "en"
-        owner = svc.can_manage(user, ds) and (user.is_admin or user.has_role(*OWNERS))
+        owner = policy.can_manage(user, ds) and (user.is_admin or user.has_role(*OWNERS))
         versions = list_versions(s, ds)
         evaluations = evs.list_evaluations(s, ds, limit=200)
         rereviews = list(s.scalars(select(ReReview).where(ReReview.dataset_id == ds.id).order_by(ReReview.id.desc())))
@@ -98,7 +99,7 @@ def _publishable_projects(s: Any, user: Any, ds: Dataset) -> list[Any]:
 @router.get("/datasets/{dataset_id}/edit")
 def edit_dataset_page(dataset_id: int, request: Request) -> Response:
     with reading(request, *OWNERS) as (s, user):
-        ds = svc.get_dataset(s, user, dataset_id, "manage")
+        ds = policy.get_dataset(s, user, dataset_id, "manage")
         return render(request, "datasets/edit.html", ds=ds, kinds=DATASET_KINDS, levels=SECURITY_LEVELS,
                       supply_modes=SUPPLY_MODES)
 
@@ -106,7 +107,7 @@ def edit_dataset_page(dataset_id: int, request: Request) -> Response:
 @router.get("/datasets/{dataset_id}/evaluations/{evaluation_id}")
 def report_page(dataset_id: int, evaluation_id: int, request: Request) -> Response:
     with reading(request) as (s, user):
-        ds = svc.get_dataset(s, user, dataset_id)
+        ds = policy.get_dataset(s, user, dataset_id)
         ev = evs.get_evaluation(s, ds, evaluation_id)
         version = s.get(DatasetVersion, ev.version_id)
         report = ev.report or {}

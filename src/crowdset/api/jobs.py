@@ -3,65 +3,22 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from crowdset.api.shapes.jobs import JobOut
 from crowdset.http.deps import DB, CurrentUser
-from crowdset.jobs import queue
-from crowdset.jobs.models import Job
-from crowdset.jobs.service import MayManage, create_job, manage_checker
+from crowdset.jobs.service import MayManage, manage_checker
 from crowdset.jobs.service import get_job as read_job
 
 router = APIRouter(tags=["jobs"])
 
 # ``app.state`` key under which the app factory puts {subject kind: check} (see crowdset.app.create_api)
 SUBJECT_CHECKS = "job_subject_checks"
-
-
-class JobOut(BaseModel):
-    id: str
-    kind: str
-    state: str
-    percent: float
-    message: str
-    result: dict[str, Any] | None
-    error: str | None
-    result_url: str | None
-    url: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-
-    @classmethod
-    def of(cls, j: Job) -> JobOut:
-        result = j.result or None
-        link = result.get("url") if isinstance(result, dict) else None
-        percent, message = j.percent, j.message or ""
-        if j.state == "running":
-            live = queue.read_progress(j.id)
-            if live:
-                percent, message = live
-        return cls(id=j.id, kind=j.kind, state=j.state, percent=percent, message=message,
-                   result=result, error=(j.error or "").split("\n", 1)[0] or None, result_url=link,
-                   url=f"/api/v1/jobs/{j.id}", created_at=j.created_at, started_at=j.started_at,
-                   finished_at=j.finished_at)
-
-
-def submit_job(s: Session, kind: str, params: dict[str, Any], user: Any, subject: str | None = None) -> JobOut:
-    """Record the job, commit, then enqueue it (a worker must find the row). ``subject`` ("dataset:3")
-    names what the job concerns when its params do not (``project_id`` / ``dataset_id``): its
-    managers may read the job."""
-    job = create_job(s, kind, params, user, subject)
-    s.commit()
-    queue.enqueue(job.id)
-    s.refresh(job)
-    return JobOut.of(job)
 
 
 FINISHED = ("succeeded", "failed")

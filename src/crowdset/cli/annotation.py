@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from crowdset.cli_support import err, error_exit, progress_bar
+from crowdset.cli.support import err, error_exit, progress_bar
 from crowdset.errors import CrowdsetError, FieldError, Invalid
 
 project_app = typer.Typer(help="Annotation projects.", no_args_is_help=True)

@@ -6,11 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse, StreamingResponse
 
-from crowdset.datasets import catalogue as svc
-from crowdset.datasets import evaluations as evs
-from crowdset.datasets import tc609  # noqa: F401  (registers the "tc609" export writer)
-from crowdset.datasets import versions as vers
-from crowdset.datasets.api_models import (
+from crowdset.api.shapes.datasets import (
     DatasetIn,
     DatasetOut,
     DatasetPatch,
@@ -21,6 +17,11 @@ from crowdset.datasets.api_models import (
     RereviewIn,
     VersionOut,
 )
+from crowdset.api.shapes.jobs import JobOut
+from crowdset.datasets import catalogue as svc
+from crowdset.datasets import evaluations as evs
+from crowdset.datasets import policy
+from crowdset.datasets import versions as vers
 from crowdset.datasets.card import gather, render_card
 from crowdset.datasets.croissant import build as build_croissant
 from crowdset.datasets.rating import designate_strategic
@@ -29,7 +30,7 @@ from crowdset.formats.common import dumps
 from crowdset.http.deps import DB, CurrentUser
 from crowdset.http.pagination import Page, check_limit, decode_cursor, page_of
 from crowdset.http.types import Id, QueryId, file_responses
-from crowdset.jobs.api import JobOut, submit_job
+from crowdset.jobs.service import submit_job
 
 router = APIRouter(tags=["datasets"])
 
@@ -61,25 +62,25 @@ def rereview(body: RereviewIn, s: DB, user: CurrentUser) -> JobOut:
     """Re-review every dataset whose rating validity has passed (administrators)."""
     if not user.is_admin:
         raise Forbidden("only an administrator runs re-reviews")
-    return submit_job(s, "datasets.rereview", {"now": body.now.isoformat() if body.now else None,
-                                               "user_id": user.id}, user)
+    return JobOut.of(submit_job(s, "datasets.rereview", {"now": body.now.isoformat() if body.now else None,
+                                                         "user_id": user.id}, user))
 
 
 @router.get("/datasets/{dataset_id}", response_model=DatasetOut)
 def get_dataset(dataset_id: Id, s: DB, user: CurrentUser) -> DatasetOut:
-    return DatasetOut.of(svc.get_dataset(s, user, dataset_id))
+    return DatasetOut.of(policy.get_dataset(s, user, dataset_id))
 
 
 @router.patch("/datasets/{dataset_id}", response_model=DatasetOut)
 def update_dataset(dataset_id: Id, body: DatasetPatch, s: DB, user: CurrentUser) -> DatasetOut:
-    ds = svc.get_dataset(s, user, dataset_id, "manage")
+    ds = policy.get_dataset(s, user, dataset_id, "manage")
     return DatasetOut.of(svc.update_dataset(s, user, ds, body.model_dump(exclude_unset=True)))
 
 
 @router.post("/datasets/{dataset_id}/designate-strategic", response_model=DatasetOut)
 def designate(dataset_id: Id, s: DB, user: CurrentUser, body: DesignateIn | None = None) -> DatasetOut:
     """Administrators designate (or, with `{"designated": false}`, withdraw) a strategic dataset."""
-    ds = svc.get_dataset(s, user, dataset_id)
+    ds = policy.get_dataset(s, user, dataset_id)
     designate_strategic(s, user, ds, (body or DesignateIn()).designated)
     return DatasetOut.of(ds)
 
@@ -91,7 +92,7 @@ def designate(dataset_id: Id, s: DB, user: CurrentUser, body: DesignateIn | None
 def upload_version(dataset_id: Id, file: UploadFile, s: DB, user: CurrentUser,
                    version: str | None = Form(default=None), format: str | None = Form(default=None)) -> VersionOut:
     """Upload a new immutable version (multipart `file`: JSONL, CSV, Parquet or TC609 JSONL)."""
-    ds = svc.get_dataset(s, user, dataset_id, "manage")
+    ds = policy.get_dataset(s, user, dataset_id, "manage")
     return VersionOut.of(vers.add_version(s, user, ds, file.file, file.filename or "", format or None,
                                           version or None))
 
@@ -99,24 +100,24 @@ def upload_version(dataset_id: Id, file: UploadFile, s: DB, user: CurrentUser,
 @router.post("/datasets/{dataset_id}/versions/from-project", status_code=201, response_model=VersionOut)
 def version_from_project(dataset_id: Id, body: FromProjectIn, s: DB, user: CurrentUser) -> VersionOut:
     """Publish a project's export (jsonl or tc609) as a new version in one call."""
-    ds = svc.get_dataset(s, user, dataset_id, "manage")
+    ds = policy.get_dataset(s, user, dataset_id, "manage")
     return VersionOut.of(vers.add_from_project(s, user, ds, body.project_id, body.format, body.version))
 
 
 @router.get("/datasets/{dataset_id}/versions", response_model=list[VersionOut])
 def list_versions(dataset_id: Id, s: DB, user: CurrentUser) -> list[VersionOut]:
-    return [VersionOut.of(v) for v in vers.list_versions(s, svc.get_dataset(s, user, dataset_id))]
+    return [VersionOut.of(v) for v in vers.list_versions(s, policy.get_dataset(s, user, dataset_id))]
 
 
 @router.get("/datasets/{dataset_id}/versions/{version}", response_model=VersionOut)
 def get_version(dataset_id: Id, version: str, s: DB, user: CurrentUser) -> VersionOut:
-    return VersionOut.of(vers.get_version(s, svc.get_dataset(s, user, dataset_id), version))
+    return VersionOut.of(vers.get_version(s, policy.get_dataset(s, user, dataset_id), version))
 
 
 @router.get("/datasets/{dataset_id}/versions/{version}/file", response_class=Response, responses=file_responses(
     "the version's file as uploaded", *vers.MEDIA_TYPE.values()))
 def download_version(dataset_id: Id, version: str, s: DB, user: CurrentUser) -> FileResponse:
-    ds = svc.get_dataset(s, user, dataset_id)
+    ds = policy.get_dataset(s, user, dataset_id)
     svc.check_exportable(ds)
     v = vers.get_version(s, ds, version)
     fl = v.files[0]
@@ -131,7 +132,7 @@ def version_records(dataset_id: Id, version: str, s: DB, user: CurrentUser, form
     """The version's records as TC609-5-2025-02 JSONL (`mask=true` masks personal information in texts)."""
     if format != "tc609":
         raise invalid("format", "tc609 (download the original file from .../file)")
-    ds = svc.get_dataset(s, user, dataset_id)
+    ds = policy.get_dataset(s, user, dataset_id)
     svc.check_exportable(ds)
     v = vers.get_version(s, ds, version)
     lines = (dumps(r).encode("utf-8") + b"\n" for r in vers.tc609_records(ds, v, mask))
@@ -147,20 +148,20 @@ def evaluate(dataset_id: Id, version: str, s: DB, user: CurrentUser, response: R
              body: EvaluationIn | None = None) -> JobOut:
     """Evaluate the version against a quality profile as a job; the report is kept with the run and
     the dataset's rating and tier follow."""
-    ds = svc.get_dataset(s, user, dataset_id, "manage")
+    ds = policy.get_dataset(s, user, dataset_id, "manage")
     ev = evs.request_evaluation(s, user, ds, vers.get_version(s, ds, version), (body or EvaluationIn()).profile)
     job = submit_job(s, "datasets.evaluate", {"evaluation_id": ev.id, "user_id": user.id}, user,
                      subject=f"dataset:{ds.id}")
-    ev.job_id = job.id
+    ev.job_id = job.id  # committed with the job, so a worker never finds the evaluation without it
     response.headers["Location"] = f"/api/v1/datasets/{ds.id}/evaluations/{ev.id}"
-    return job
+    return JobOut.of(job)
 
 
 @router.get("/datasets/{dataset_id}/evaluations", response_model=Page[EvaluationOut])
 def list_evaluations(dataset_id: Id, s: DB, user: CurrentUser, version: str | None = None,
                      cursor: str | None = None, limit: int = 50) -> Page[EvaluationOut]:
     limit = check_limit(limit)
-    ds = svc.get_dataset(s, user, dataset_id)
+    ds = policy.get_dataset(s, user, dataset_id)
     v = vers.get_version(s, ds, version) if version else None
     rows = evs.list_evaluations(s, ds, v, decode_cursor(cursor), limit + 1)
     return page_of([EvaluationOut.of(e) for e in rows], limit, lambda e: e.id)
@@ -174,7 +175,7 @@ def list_version_evaluations(dataset_id: Id, version: str, s: DB, user: CurrentU
 
 @router.get("/datasets/{dataset_id}/evaluations/{evaluation_id}", response_model=EvaluationOut)
 def get_evaluation(dataset_id: Id, evaluation_id: Id, s: DB, user: CurrentUser) -> EvaluationOut:
-    ds = svc.get_dataset(s, user, dataset_id)
+    ds = policy.get_dataset(s, user, dataset_id)
     return EvaluationOut.of(evs.get_evaluation(s, ds, evaluation_id), with_report=True)
 
 
@@ -183,7 +184,7 @@ def get_evaluation(dataset_id: Id, evaluation_id: Id, s: DB, user: CurrentUser) 
 def evaluation_report(dataset_id: Id, evaluation_id: Id, s: DB, user: CurrentUser,
                       format: str = "json") -> Response:
     """The report as json, md or html (self-contained page)."""
-    ev = evs.get_evaluation(s, svc.get_dataset(s, user, dataset_id), evaluation_id)
+    ev = evs.get_evaluation(s, policy.get_dataset(s, user, dataset_id), evaluation_id)
     body = evs.render_report(ev, format)
     ext = {"json": "json", "md": "md", "html": "html"}[format]
     return Response(body, media_type=evs.REPORT_FORMATS[format], headers={
@@ -197,7 +198,7 @@ def evaluation_report(dataset_id: Id, evaluation_id: Id, s: DB, user: CurrentUse
             responses=file_responses("the card in Markdown", "text/markdown"))
 def card(dataset_id: Id, s: DB, user: CurrentUser, lang: str = "both") -> Response:
     """Dataset card (Datasheets for Datasets) in Markdown: `lang` zh, en or both."""
-    facts = gather(s, svc.get_dataset(s, user, dataset_id))
+    facts = gather(s, policy.get_dataset(s, user, dataset_id))
     return Response(render_card(facts, lang), media_type="text/markdown; charset=utf-8")
 
 
@@ -205,7 +206,7 @@ def card(dataset_id: Id, s: DB, user: CurrentUser, lang: str = "both") -> Respon
             responses=file_responses("Croissant JSON-LD", "application/ld+json"))
 def croissant(dataset_id: Id, request: Request, s: DB, user: CurrentUser) -> Response:
     """Croissant 1.0 JSON-LD with RAI properties for the newest version."""
-    ds = svc.get_dataset(s, user, dataset_id)
+    ds = policy.get_dataset(s, user, dataset_id)
     facts = gather(s, ds)
     records = vers.iter_records(facts.newest) if facts.newest is not None else iter(())
     base = str(request.base_url).rstrip("/").removesuffix("/api/v1")

@@ -1,1 +1,0 @@
-"""Annotation pages: the work pages (annotator, reviewer, expert) and the manager pages."""
