@@ -8,7 +8,7 @@ media, span or box fields — becomes one ``FlatBatch``: one Python list per fie
 and labels resolved exactly as ``Normaliser`` resolves them, and the positions of the unreadable lines.
 Each check's ``update_flat`` screens whole columns (C-level list operations, batch regex scans) and runs
 its per-record code only on the records the screen cannot clear, in record order, so counts, scores and
-evidence come out identical to ``update`` on the same records (tests/evaluate/test_flat_path.py).
+evidence come out identical to ``update`` on the same records (tests/datasets/evaluate/test_flat_path.py).
 
 A batch that is not flat (or a check whose configuration has no columnar form, e.g. a declared
 ``record_schema``) takes the per-record path: ``FlatBatch.recs()`` materialises the ``Rec`` list.

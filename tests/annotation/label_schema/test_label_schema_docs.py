@@ -9,7 +9,7 @@ from typing import Any
 
 from crowdset.annotation.label_schema import LabelSchema, registered_kinds, validate_result
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "label-schemas.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "label-schemas.md"
 
 
 def doc_examples() -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], dict[str, Any]]]]:

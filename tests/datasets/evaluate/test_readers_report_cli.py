@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from crowdset.cli.evaluate import app
 from crowdset.datasets.evaluate import ReadError, evaluate_path, evaluate_records, render
 from crowdset.datasets.evaluate.readers import iter_batches, open_source
-from tests.evaluate.builders import NOW, tc609, write_corrupt_png, write_jsonl, write_png, write_wav
+from tests.datasets.evaluate.builders import NOW, tc609, write_corrupt_png, write_jsonl, write_png, write_wav
 
 CODES = ["0101", "0102", "0103", "0104", "0201", "0202", "0203", "0204", "0205", "0206", "0207", "0208",
          "0301", "0302", "0303", "0304", "0305"]

@@ -9,7 +9,7 @@ import pytest
 
 from crowdset.datasets.evaluate import evaluate_path, evaluate_records
 from crowdset.security.identifiers import resident_id_check_char
-from tests.evaluate.builders import NOW, tc609, write_corrupt_png, write_jsonl, write_png, write_wav
+from tests.datasets.evaluate.builders import NOW, tc609, write_corrupt_png, write_jsonl, write_png, write_wav
 
 
 def ind(report, code):

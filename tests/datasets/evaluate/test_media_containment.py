@@ -20,7 +20,7 @@ import pytest
 from crowdset.datasets.evaluate import evaluate_path, evaluate_records
 from crowdset.datasets.evaluate.media import MediaInspector, MediaRefused, contained, refusal
 from crowdset.datasets.evaluate.metadata import MetadataError
-from tests.evaluate.builders import NOW, write_jsonl, write_png
+from tests.datasets.evaluate.builders import NOW, write_jsonl, write_png
 
 CROWDSET = Path(sys.executable).with_name("crowdset")
 
