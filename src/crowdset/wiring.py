@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from sqlalchemy.orm import Session
 
+    from crowdset.jobs.policy import SubjectCheck
     from crowdset.jobs.queue import Handler
-    from crowdset.jobs.service import SubjectCheck
 
 _wired = False
 _lock = threading.Lock()

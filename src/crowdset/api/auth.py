@@ -1,4 +1,5 @@
-"""Accounts API: organisations, users, tokens. Thin: parse, authorise, call the service."""
+"""Accounts API: organisations, users, tokens. Thin: parse, call the service (which asks
+``crowdset.auth.policy``), present."""
 
 from __future__ import annotations
 
@@ -26,8 +27,7 @@ router = APIRouter()
 @router.post("/auth/token", status_code=201, response_model=NewTokenOut, tags=["auth"])
 def login_for_token(body: LoginTokenIn, request: Request, s: DB) -> NewTokenOut:
     """Exchange email and password for a new API token (throttled like the log-in page)."""
-    user = service.authenticate(s, body.email, body.password, client_ip(request))
-    token, secret = service.create_token(s, user, user, body.name, body.days)
+    token, secret = service.log_in_for_token(s, body.email, body.password, client_ip(request), body.name, body.days)
     return NewTokenOut(**TokenOut.of(token).model_dump(), token=secret)
 
 
@@ -39,7 +39,7 @@ def me(user: CurrentUser) -> UserOut:
 @router.get("/orgs", response_model=Page[OrgOut], tags=["orgs"])
 def list_orgs(s: DB, user: CurrentUser, cursor: str | None = None, limit: int = 50) -> Page[OrgOut]:
     limit = check_limit(limit)
-    rows = service.visible_orgs(s, user, decode_cursor(cursor), limit + 1)
+    rows = service.list_orgs(s, user, decode_cursor(cursor), limit + 1)
     return page_of([org_out(o) for o in rows], limit, lambda o: o.id)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
 
+from crowdset.api.shapes.blobs import BlobOut
 from crowdset.blobs import service
 from crowdset.http.deps import DB, CurrentUser
 from crowdset.http.types import file_responses
@@ -13,20 +13,11 @@ from crowdset.http.types import file_responses
 router = APIRouter(tags=["files"])
 
 
-class BlobOut(BaseModel):
-    sha256: str
-    size: int
-    media_type: str
-    url: str
-    ref: str  # what to put in a task's data to point at this file
-
-
 @router.post("/blobs", status_code=201, response_model=BlobOut)
 def upload(file: UploadFile, s: DB, user: CurrentUser) -> BlobOut:
     """Store a media file (type sniffed from its bytes, size-limited); identical files are stored once."""
     _blob, stored = service.store(s, user, file.file, file.filename or "")
-    return BlobOut(sha256=stored.sha256, size=stored.size, media_type=stored.media_type,
-                   url=f"/api/v1/blobs/{stored.sha256}", ref=f"blob:{stored.sha256}")
+    return BlobOut.of(stored)
 
 
 @router.get("/blobs/{sha256}", response_class=Response,

@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from crowdset.auth import policy
 from crowdset.auth.models import ORG_KINDS, ROLES, ApiToken, LoginAttempt, Org, User, UserRole, WebSession
 from crowdset.auth.passwords import hash_password, needs_rehash, verify_password
 from crowdset.db import MAX_ID, utcnow
@@ -47,7 +48,7 @@ def _sha256(value: str) -> str:
 def create_org(
     s: Session, actor: User | None, name: str, kind: str, region: str = "", credit_code: str | None = None
 ) -> Org:
-    if actor is not None and not actor.is_admin:
+    if not policy.may_create_org(actor):
         raise Forbidden("only administrators create organisations")
     errors: list[FieldError] = []
     name = (name or "").strip()
@@ -74,17 +75,16 @@ def create_org(
     return org
 
 
-def visible_orgs(s: Session, user: User, after: int = 0, limit: int = 50) -> list[Org]:
-    q = select(Org).where(Org.id > after).order_by(Org.id).limit(limit)
-    if not user.is_admin:
-        q = q.where(Org.id == user.org_id)
-    return list(s.scalars(q))
+def list_orgs(s: Session, actor: User | None, after: int = 0, limit: int | None = None) -> list[Org]:
+    """The organisations ``actor`` may see (all of them for the operator), by id after ``after``."""
+    q = select(Org).where(Org.id > after, policy.orgs_seen_by(actor)).order_by(Org.id)
+    return list(s.scalars(q if limit is None else q.limit(limit)))
 
 
 def get_org(s: Session, user: User | None, org_id: int) -> Org:
     """The org, or NotFound when it does not exist *or* the user may not see it (no existence leak)."""
     org = s.get(Org, org_id)
-    if org is None or (user is not None and not user.is_admin and user.org_id != org_id):
+    if org is None or not policy.may_see_org(user, org_id):
         raise NotFound(f"organisation {org_id} not found")
     return org
 
@@ -130,17 +130,9 @@ def create_user(
         errors.append(FieldError("roles", f"each role must be one of {', '.join(ROLES)}"))
     if errors:
         raise Invalid("user is not valid", errors)
-    if actor is not None and not actor.is_admin:
-        if org_id is not None:
-            get_org(s, actor, org_id)  # another organisation answers 404, as for projects and datasets
-        if not actor.has_role("manager"):
-            raise Forbidden("only administrators and managers create users")
-        if "admin" in roles:
-            raise Forbidden("only administrators grant the admin role")
-        if org_id is None:
-            org_id = actor.org_id
     if org_id is not None:
-        get_org(s, actor, org_id)
+        get_org(s, actor, org_id)  # another organisation answers 404, as for projects and datasets
+    org_id = policy.check_create_user(actor, org_id, roles)
     if s.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"a user with email {email} exists", [FieldError("email", "already registered")])
     user = User(
@@ -159,15 +151,13 @@ def create_user(
 
 def get_user(s: Session, viewer: User, user_id: int) -> User:
     user = s.get(User, user_id)
-    if user is None or (not viewer.is_admin and user.org_id != viewer.org_id):
+    if user is None or not policy.may_see_user(viewer, user):
         raise NotFound(f"user {user_id} not found")
     return user
 
 
 def visible_users(s: Session, viewer: User, after: int = 0, limit: int = 50) -> list[User]:
-    q = select(User).where(User.id > after).order_by(User.id).limit(limit)
-    if not viewer.is_admin:
-        q = q.where(User.org_id == viewer.org_id)
+    q = select(User).where(User.id > after, policy.users_seen_by(viewer)).order_by(User.id).limit(limit)
     return list(s.scalars(q))
 
 
@@ -245,7 +235,8 @@ def authenticate(s: Session, email: str, password: str, ip: str = "") -> User:
     if wait:
         raise Throttled(f"too many failed log-in attempts from here; try again in {wait} s", retry_after=wait)
     user = s.scalar(select(User).where(User.email == email_key))
-    ok = verify_password(user.password_hash if user else None, password or "") and user is not None and user.is_active
+    ok = (verify_password(user.password_hash if user else None, password or "")
+          and user is not None and policy.may_sign_in(user))
     s.add(LoginAttempt(email=email_key, ip=ip, succeeded=bool(ok)))
     if not ok:
         s.commit()  # the failure must count even though the caller's transaction ends in an error
@@ -265,10 +256,16 @@ def start_session(s: Session, user: User) -> str:
     return raw
 
 
+def log_in(s: Session, email: str, password: str, ip: str = "") -> str:
+    """The log-in page's use case: check the password (throttled, see ``authenticate``) and start a web
+    session; returns the cookie value."""
+    return start_session(s, authenticate(s, email, password, ip))
+
+
 def session_user(s: Session, raw: str) -> User | None:
     # One query per request for the caller and their roles (the roles would otherwise be a second).
     ws = s.get(WebSession, _sha256(raw), options=[joinedload(WebSession.user).joinedload(User.role_rows)])
-    if ws is None or ws.expires_at <= utcnow() or not ws.user.is_active:
+    if ws is None or ws.expires_at <= utcnow() or not policy.may_sign_in(ws.user):
         return None
     return ws.user
 
@@ -282,7 +279,7 @@ def end_session(s: Session, raw: str) -> None:
 
 def create_token(s: Session, actor: User | None, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns the row and the secret, which is never shown again."""
-    if actor is not None and actor.id != user.id and not actor.is_admin:
+    if not policy.may_create_token(actor, user):
         raise Forbidden("you can create tokens only for yourself")
     name = (name or "").strip()
     if not name or len(name) > 100:
@@ -303,13 +300,20 @@ def create_token(s: Session, actor: User | None, user: User, name: str, days: in
     return token, secret
 
 
+def log_in_for_token(s: Session, email: str, password: str, ip: str, name: str,
+                     days: int | None = None) -> tuple[ApiToken, str]:
+    """Exchange a password for a new token of one's own (throttled like the log-in page)."""
+    user = authenticate(s, email, password, ip)
+    return create_token(s, user, user, name, days)
+
+
 def token_user(s: Session, secret: str) -> User | None:
     token = s.scalars(select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.role_rows))
                       .where(ApiToken.token_hash == _sha256(secret))).unique().one_or_none()
     now = utcnow()
     if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
         return None
-    if not token.user.is_active:
+    if not policy.may_sign_in(token.user):
         return None
     return token.user
 
@@ -321,7 +325,7 @@ def list_tokens(s: Session, user: User) -> list[ApiToken]:
 def revoke_token(s: Session, actor: User | None, token_id: int) -> ApiToken:
     """Revoke a token: its owner or an admin (``actor`` None is the operator at the command line)."""
     token = s.get(ApiToken, token_id)
-    if token is None or (actor is not None and token.user_id != actor.id and not actor.is_admin):
+    if token is None or not policy.may_revoke_token(actor, token):
         raise NotFound(f"token {token_id} not found")
     if token.revoked_at is None:
         token.revoked_at = utcnow()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdset.auth.models import User
+from crowdset.blobs import policy
 from crowdset.blobs.models import Blob
 from crowdset.blobs.store import StoredBlob, blob_path, put_stream
 from crowdset.errors import Forbidden, NotFound
@@ -25,7 +26,7 @@ MEDIA_TYPES = {
 
 def store(s: Session, user: User, stream: BinaryIO, filename: str = "") -> tuple[Blob, StoredBlob]:
     """Store the file and record that the user's organisation holds it."""
-    if user.org_id is None:
+    if not policy.may_upload(user):
         raise Forbidden("files are uploaded on behalf of an organisation; this account has none")
     settings = get_settings()
     stored = put_stream(settings.data_dir, stream, settings.max_upload_bytes, MEDIA_TYPES)
@@ -41,11 +42,9 @@ def store(s: Session, user: User, stream: BinaryIO, filename: str = "") -> tuple
 
 
 def open_for(s: Session, user: User, sha256: str) -> tuple[Path, str]:
+    """The file's path and media type, if ``user`` may read it; NotFound otherwise."""
     path = blob_path(get_settings().data_dir, sha256)
-    q = select(Blob).where(Blob.sha256 == sha256)
-    if not user.is_admin:
-        q = q.where(Blob.org_id == user.org_id)
-    blob = s.scalars(q.limit(1)).first()
+    blob = s.scalars(select(Blob).where(Blob.sha256 == sha256, policy.readable_by(user)).limit(1)).first()
     if blob is None or not path.exists():
         raise NotFound(f"file {sha256} not found")
     return path, blob.media_type

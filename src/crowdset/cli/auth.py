@@ -34,13 +34,11 @@ def org_create(
 @org_app.command("list")
 def org_list() -> None:
     """List organisations."""
-    from sqlalchemy import select
-
-    from crowdset.auth.models import Org
+    from crowdset.auth.service import list_orgs
     from crowdset.db import get_db
 
     with get_db().reading() as s:
-        for o in s.scalars(select(Org).order_by(Org.id)):
+        for o in list_orgs(s, None):
             typer.echo(f"{o.id}\t{o.name}\t{o.kind}\t{o.region}\t{o.credit_code or ''}")
 
 

@@ -54,12 +54,12 @@ def rotate_key(
     entry cross-signed by the old one; the old public key stays in the keyring. Running servers and
     workers pick the new key up at their next append (no restart)."""
     from crowdset.db import get_db
-    from crowdset.ledger.service import rotate_key as rotate
+    from crowdset.ledger import service
 
     if not yes:
         typer.confirm("Replace the ledger signing key now? The old private key is destroyed", abort=True)
     with user_errors(), get_db().transaction() as s:
-        done = rotate(s, None)
+        done = service.rotate_key(s, None)
     out.print(f"ledger key rotated at entry #{done['seq']}: {done['previous_key_id']} -> {done['new_key_id']}")
     typer.echo(done["public_key"], nl=False)
 
@@ -72,7 +72,7 @@ def public_key(
     from crowdset.ledger.service import public_keys
 
     with user_errors():
-        keys = public_keys()
+        keys = public_keys(None)
     for k in keys if all_keys else keys[-1:]:
         span = f"#{k.from_seq}.." + (f"#{k.to_seq}" if k.to_seq is not None else "(in force)")
         typer.echo(f"# key {k.key_id} signs entries {span}")

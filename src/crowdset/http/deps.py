@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from crowdset.auth import service as auth
+from crowdset.auth import service
 from crowdset.auth.models import User
 from crowdset.db import get_db
 from crowdset.errors import Forbidden, Unauthorized
@@ -50,14 +50,14 @@ def optional_user(request: Request, s: DB) -> User | None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise Unauthorized("use 'Authorization: Bearer <token>'")
-        user = auth.token_user(s, secret.strip())
+        user = service.token_user(s, secret.strip())
         if user is None:
             raise Unauthorized("token is invalid, expired or revoked")
         return user
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
         return None
-    user = auth.session_user(s, raw)
+    user = service.session_user(s, raw)
     if user is not None and request.method not in SAFE_METHODS:
         presented = request.headers.get(csrf.HEADER)
         if presented is None:
@@ -75,14 +75,3 @@ async def current_user(user: Annotated[User | None, Depends(optional_user, scope
 
 
 CurrentUser = Annotated[User, Depends(current_user, scope="function")]
-
-
-def require_roles(*roles: str):  # noqa: ANN201
-    """Dependency factory: the user must hold one of ``roles`` (admins always pass)."""
-
-    async def check(user: CurrentUser) -> User:
-        if not (user.is_admin or user.has_role(*roles)):
-            raise Forbidden(f"requires one of the roles: {', '.join(roles)}")
-        return user
-
-    return Depends(check, scope="function")

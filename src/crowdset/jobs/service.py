@@ -1,28 +1,19 @@
-"""Creating and reading jobs; the API and CLI call these.
-
-Who may read a job: its creator, administrators, and whoever manages what the job concerns (its
-``subject``: "project:5", "dataset:3"). Being in the same organisation is not enough: a failed import's
-result lists rows of the file, which an annotator of the organisation has no business reading. This
-package imports no domain, so whether a user manages a subject is asked of a ``may_manage`` callable
-that the caller builds (the API builds it from the checks the app factory registers).
-"""
+"""Creating and reading jobs; the API and CLI call these. Who may read a job is ``jobs.policy``'s to
+say (the API hands over the domains' subject checks, which the app factory registers)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from crowdset.errors import NotFound
-from crowdset.jobs import queue
+from crowdset.jobs import policy, queue
 from crowdset.jobs.models import Job
-
-MayManage = Callable[[str], bool]
-# subject kind -> (session, user, object id) -> whether the user manages that object
-SubjectCheck = Callable[[Session, Any, int], bool]
+from crowdset.jobs.policy import SubjectCheck
 
 # The parameter that names what a job concerns, in order of preference.
 SUBJECT_PARAMS = (("project_id", "project"), ("dataset_id", "dataset"))
@@ -83,29 +74,10 @@ def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def manage_checker(s: Session, user: Any, checks: Mapping[str, SubjectCheck]) -> MayManage:
-    """``may_manage(subject)`` for ``user``, from one check per subject kind; unknown kinds and
-    malformed subjects are not managed by anyone but administrators."""
-
-    def may_manage(subject: str) -> bool:
-        kind, _, ident = subject.partition(":")
-        check = checks.get(kind)
-        if check is None or not ident.isdigit():
-            return False
-        return bool(check(s, user, int(ident)))
-
-    return may_manage
-
-
-def job_visible_to(job: Job, user: Any, may_manage: MayManage | None = None) -> bool:
-    if user.is_admin or (job.user_id is not None and job.user_id == user.id):
-        return True
-    return bool(job.subject) and may_manage is not None and may_manage(job.subject)
-
-
-def get_job(s: Session, user: Any, job_id: str, may_manage: MayManage | None = None) -> Job:
-    """The job if ``user`` may read it; NotFound otherwise, so its existence does not leak."""
+def get_job(s: Session, user: Any, job_id: str, checks: Mapping[str, SubjectCheck] | None = None) -> Job:
+    """The job, re-read from the database, if ``user`` may read it (``checks``: whether a user manages a
+    job's subject, one per subject kind); NotFound otherwise, so its existence does not leak."""
     job = s.get(Job, job_id, populate_existing=True)
-    if job is None or not job_visible_to(job, user, may_manage):
+    if job is None or not policy.may_read_job(job, user, policy.manage_checker(s, user, checks or {})):
         raise NotFound(f"job {job_id} not found")
     return job

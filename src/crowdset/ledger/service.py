@@ -8,7 +8,8 @@ Three things make the ledger tamper-evident:
 3. row digests (``ledger.rows``): the covered fields of annotations, tasks and datasets are compared
    with what the last ledger entry for each row recorded (``audit(..., tables=True)``).
 
-Keys live in the keys folder (``ledger.keys``) and can be rotated (``rotate_key``).
+Keys live in the keys folder (``ledger.keys``) and can be rotated (``rotate_key``). Who may read,
+verify and rotate is ``ledger.policy``'s to say.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from crowdset.db import utcnow
-from crowdset.ledger import checkpoint as checkpoints
+from crowdset.errors import Forbidden
+from crowdset.jobs.models import Job
+from crowdset.jobs.service import submit_job
+from crowdset.ledger import checkpoint, policy
 from crowdset.ledger.chain import (
     GENESIS,
     Break,
@@ -161,7 +165,7 @@ def _after_commit(session: Session) -> None:
     if head is None:
         return
     try:
-        checkpoints.advance(keys_dir(), head[0], head[1], utcnow())
+        checkpoint.advance(keys_dir(), head[0], head[1], utcnow())
     except Exception:  # the change did commit: never fail it afterwards; the checkpoint trails
         log.exception("could not write the ledger checkpoint at #%s", head[0])
 
@@ -185,6 +189,8 @@ def rotate_key(session: Session, actor: Any | None = None) -> dict[str, Any]:
     signed, and a ``ledger.key_rotated`` entry records the new public key — signed by the new key and
     cross-signed by the old one. If the transaction does not commit, the old key is put back; after
     the commit the checkpoint is re-signed with the new key."""
+    if not policy.may_rotate_key(actor):
+        raise _refused()
     head_seq, _prev = _lock_head(session)
     seq = head_seq + 1
     now = utcnow()
@@ -203,9 +209,35 @@ def rotate_key(session: Session, actor: Any | None = None) -> dict[str, Any]:
             "public_key": public_pem(new_pub)}
 
 
-def public_keys() -> list[KeyRecord]:
+def public_keys(actor: Any | None) -> list[KeyRecord]:
     """Every ledger key, oldest first, with the range of entries it signs (for offline auditors)."""
+    if not policy.may_see_keys(actor):
+        raise _refused()
     return keyring(keys_dir())
+
+
+def _refused() -> Forbidden:
+    """The ledger is the administrators' (the words the role check in front of its routes used)."""
+    return Forbidden("requires one of the roles: admin")
+
+
+# ---------------------------------------------------------------- reading
+
+
+def list_entries(session: Session, actor: Any | None, after: int = 0, limit: int = 100) -> list[LedgerEntry]:
+    """Entries after seq ``after``, oldest first, for those who may read the ledger."""
+    if not policy.may_read_entries(actor):
+        raise _refused()
+    return list(session.scalars(
+        select(LedgerEntry).where(LedgerEntry.seq > after).order_by(LedgerEntry.seq).limit(limit)))
+
+
+def start_verification(session: Session, actor: Any | None, tables: bool = False,
+                       all_signatures: bool = False) -> Job:
+    """Submit a ``ledger.verify`` job (``audit`` with these options; queued when the caller commits)."""
+    if not policy.may_verify(actor):
+        raise _refused()
+    return submit_job(session, "ledger.verify", {"tables": tables, "all_signatures": all_signatures}, actor)
 
 
 # ---------------------------------------------------------------- verification
@@ -362,7 +394,7 @@ def audit(session: Session, tables: bool = False, all_signatures: bool = False,
     kd = keys_dir()
     report = Report()
     try:  # the files first, then the database: a checkpoint is never newer than what we read next
-        cp = checkpoints.read(kd)
+        cp = checkpoint.read(kd)
     except ValueError as exc:
         cp = None
         report.problems.append(Problem("checkpoint", None, str(exc)))

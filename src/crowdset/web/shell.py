@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from crowdset.auth import service as auth
+from crowdset.auth import service
 from crowdset.db import get_db
 from crowdset.errors import Throttled, Unauthorized
 from crowdset.http import csrf
@@ -52,8 +52,7 @@ async def login(request: Request) -> Response:
                       error=tr.gettext("Your form expired. Please try again."))
     try:
         with get_db().transaction() as s:
-            user = auth.authenticate(s, email, password, client_ip(request))
-            raw = auth.start_session(s, user)
+            raw = service.log_in(s, email, password, client_ip(request))
     except Throttled as exc:
         refused = render(request, "login.html", status=429, next=target, email=email,
                          error=tr.gettext("Too many failed attempts from here. Try again in %(seconds)s seconds.")
@@ -77,7 +76,7 @@ async def logout(request: Request) -> Response:
     raw = request.cookies.get(SESSION_COOKIE)
     if raw and csrf.check(request.cookies.get(csrf.COOKIE), str(form.get(csrf.FIELD, "")), raw):
         with get_db().transaction() as s:
-            auth.end_session(s, raw)
+            service.end_session(s, raw)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
