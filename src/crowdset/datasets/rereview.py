@@ -12,12 +12,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
 
 from crowdset.auth.models import User
 from crowdset.datasets.catalogue import suspend
 from crowdset.datasets.evaluations import request_evaluation, run_evaluation
 from crowdset.datasets.models import Dataset, Evaluation, ReReview
+from crowdset.datasets.policy import MANAGER_ROLES, can_manage
 from crowdset.datasets.rating import TIER_ORDER, newest_version
 from crowdset.db import get_db, utcnow
 from crowdset.ledger.service import actor_of, append
@@ -25,10 +27,25 @@ from crowdset.ledger.service import actor_of, append
 OVERDUE = "rereview_overdue"
 
 
+def is_due(now: datetime) -> ColumnElement[bool]:
+    """The due rule, as a condition on datasets: the rating's validity has passed by ``now``."""
+    return Dataset.rating_valid_until.is_not(None) & (Dataset.rating_valid_until <= now)
+
+
 def due(now: datetime) -> list[int]:
     with get_db().reading() as s:
-        return list(s.scalars(select(Dataset.id).where(Dataset.rating_valid_until.is_not(None),
-                                                       Dataset.rating_valid_until <= now).order_by(Dataset.id)))
+        return list(s.scalars(select(Dataset.id).where(is_due(now)).order_by(Dataset.id)))
+
+
+def due_for_rereview(s: Session, user: User, now: datetime, limit: int = 200) -> list[Dataset]:
+    """The datasets ``user`` manages that are due for re-review by ``now`` (the job's rule), the longest
+    overdue first. Pass a later ``now`` to see what falls due by then."""
+    q = select(Dataset).where(is_due(now)).order_by(Dataset.rating_valid_until, Dataset.id).limit(limit)
+    if not user.is_admin:
+        if user.org_id is None or not user.has_role(*MANAGER_ROLES):
+            return []
+        q = q.where(Dataset.org_id == user.org_id)
+    return [ds for ds in s.scalars(q) if can_manage(user, ds)]
 
 
 def _profile_of(s: Any, ds: Dataset) -> str | None:
