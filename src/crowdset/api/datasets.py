@@ -1,5 +1,5 @@
 """Dataset catalogue API: datasets, versions, evaluations, rating, re-review, metadata exports.
-Thin: parse, authorise through the services, call them."""
+Thin: each handler parses, calls one service function (which asks the datasets policy) and presents."""
 
 from __future__ import annotations
 
@@ -18,30 +18,21 @@ from crowdset.api.shapes.datasets import (
     VersionOut,
 )
 from crowdset.api.shapes.jobs import JobOut
-from crowdset.datasets import catalogue as svc
-from crowdset.datasets import evaluations as evs
-from crowdset.datasets import policy
-from crowdset.datasets import versions as vers
-from crowdset.datasets.card import gather, render_card
-from crowdset.datasets.croissant import build as build_croissant
-from crowdset.datasets.rating import designate_strategic
-from crowdset.errors import Forbidden, invalid
+from crowdset.datasets import catalogue, evaluations, rating, versions
+from crowdset.datasets.card import dataset_card
+from crowdset.datasets.croissant import dataset_croissant
 from crowdset.formats.common import dumps
 from crowdset.http.deps import DB, CurrentUser
 from crowdset.http.pagination import Page, check_limit, decode_cursor, page_of
 from crowdset.http.types import Id, QueryId, file_responses
-from crowdset.jobs.service import submit_job
 
 router = APIRouter(tags=["datasets"])
 
 
 @router.post("/datasets", status_code=201, response_model=DatasetOut)
 def create_dataset(body: DatasetIn, s: DB, user: CurrentUser) -> DatasetOut:
-    org_id = body.org_id if body.org_id is not None else user.org_id
-    if org_id is None:
-        raise invalid("org_id", "required for users without an organisation")
     fields = body.model_dump(exclude={"org_id", "name"})
-    return DatasetOut.of(svc.create_dataset(s, user, org_id, body.name, **fields))
+    return DatasetOut.of(catalogue.create_dataset(s, user, body.org_id, body.name, **fields))
 
 
 @router.get("/datasets", response_model=Page[DatasetOut])
@@ -52,37 +43,31 @@ def list_datasets(s: DB, user: CurrentUser, q: str | None = None, domain: str | 
     """Search by text (any substring, Chinese included: `q=医疗`), domain, kind, modality, reserve
     tier and grade."""
     limit = check_limit(limit)
-    rows = svc.list_datasets(s, user, decode_cursor(cursor), limit + 1, q, domain, kind, modality, tier, grade,
-                             status, org_id)
+    rows = catalogue.list_datasets(s, user, decode_cursor(cursor), limit + 1, q, domain, kind, modality, tier,
+                                   grade, status, org_id)
     return page_of([DatasetOut.of(d) for d in rows], limit, lambda d: d.id)
 
 
 @router.post("/datasets/rereview", status_code=202, response_model=JobOut)
 def rereview(body: RereviewIn, s: DB, user: CurrentUser) -> JobOut:
     """Re-review every dataset whose rating validity has passed (administrators)."""
-    if not user.is_admin:
-        raise Forbidden("only an administrator runs re-reviews")
-    return JobOut.of(submit_job(s, "datasets.rereview", {"now": body.now.isoformat() if body.now else None,
-                                                         "user_id": user.id}, user))
+    return JobOut.of(evaluations.request_rereview(s, user, body.now))
 
 
 @router.get("/datasets/{dataset_id}", response_model=DatasetOut)
 def get_dataset(dataset_id: Id, s: DB, user: CurrentUser) -> DatasetOut:
-    return DatasetOut.of(policy.get_dataset(s, user, dataset_id))
+    return DatasetOut.of(catalogue.get_dataset(s, user, dataset_id))
 
 
 @router.patch("/datasets/{dataset_id}", response_model=DatasetOut)
 def update_dataset(dataset_id: Id, body: DatasetPatch, s: DB, user: CurrentUser) -> DatasetOut:
-    ds = policy.get_dataset(s, user, dataset_id, "manage")
-    return DatasetOut.of(svc.update_dataset(s, user, ds, body.model_dump(exclude_unset=True)))
+    return DatasetOut.of(catalogue.update_dataset(s, user, dataset_id, body.model_dump(exclude_unset=True)))
 
 
 @router.post("/datasets/{dataset_id}/designate-strategic", response_model=DatasetOut)
 def designate(dataset_id: Id, s: DB, user: CurrentUser, body: DesignateIn | None = None) -> DatasetOut:
     """Administrators designate (or, with `{"designated": false}`, withdraw) a strategic dataset."""
-    ds = policy.get_dataset(s, user, dataset_id)
-    designate_strategic(s, user, ds, (body or DesignateIn()).designated)
-    return DatasetOut.of(ds)
+    return DatasetOut.of(rating.designate_strategic(s, user, dataset_id, (body or DesignateIn()).designated))
 
 
 # ---------------------------------------------------------------- versions
@@ -92,37 +77,31 @@ def designate(dataset_id: Id, s: DB, user: CurrentUser, body: DesignateIn | None
 def upload_version(dataset_id: Id, file: UploadFile, s: DB, user: CurrentUser,
                    version: str | None = Form(default=None), format: str | None = Form(default=None)) -> VersionOut:
     """Upload a new immutable version (multipart `file`: JSONL, CSV, Parquet or TC609 JSONL)."""
-    ds = policy.get_dataset(s, user, dataset_id, "manage")
-    return VersionOut.of(vers.add_version(s, user, ds, file.file, file.filename or "", format or None,
-                                          version or None))
+    return VersionOut.of(versions.upload_version(s, user, dataset_id, file.file, file.filename or "",
+                                                 format or None, version or None))
 
 
 @router.post("/datasets/{dataset_id}/versions/from-project", status_code=201, response_model=VersionOut)
 def version_from_project(dataset_id: Id, body: FromProjectIn, s: DB, user: CurrentUser) -> VersionOut:
     """Publish a project's export (jsonl or tc609) as a new version in one call."""
-    ds = policy.get_dataset(s, user, dataset_id, "manage")
-    return VersionOut.of(vers.add_from_project(s, user, ds, body.project_id, body.format, body.version))
+    return VersionOut.of(versions.publish_project(s, user, dataset_id, body.project_id, body.format, body.version))
 
 
 @router.get("/datasets/{dataset_id}/versions", response_model=list[VersionOut])
 def list_versions(dataset_id: Id, s: DB, user: CurrentUser) -> list[VersionOut]:
-    return [VersionOut.of(v) for v in vers.list_versions(s, policy.get_dataset(s, user, dataset_id))]
+    return [VersionOut.of(v) for v in versions.list_versions(s, user, dataset_id)]
 
 
 @router.get("/datasets/{dataset_id}/versions/{version}", response_model=VersionOut)
 def get_version(dataset_id: Id, version: str, s: DB, user: CurrentUser) -> VersionOut:
-    return VersionOut.of(vers.get_version(s, policy.get_dataset(s, user, dataset_id), version))
+    return VersionOut.of(versions.get_version(s, user, dataset_id, version))
 
 
 @router.get("/datasets/{dataset_id}/versions/{version}/file", response_class=Response, responses=file_responses(
-    "the version's file as uploaded", *vers.MEDIA_TYPE.values()))
+    "the version's file as uploaded", *versions.MEDIA_TYPE.values()))
 def download_version(dataset_id: Id, version: str, s: DB, user: CurrentUser) -> FileResponse:
-    ds = policy.get_dataset(s, user, dataset_id)
-    svc.check_exportable(ds)
-    v = vers.get_version(s, ds, version)
-    fl = v.files[0]
-    return FileResponse(vers.file_path(v), media_type=fl["media_type"], filename=fl["name"],
-                        headers={"Digest": f"sha-256={fl['sha256']}"})
+    fl = versions.version_file(s, user, dataset_id, version)
+    return FileResponse(fl.path, media_type=fl.media_type, filename=fl.name, headers={"Digest": f"sha-256={fl.sha256}"})
 
 
 @router.get("/datasets/{dataset_id}/versions/{version}/records", response_class=Response,
@@ -130,14 +109,10 @@ def download_version(dataset_id: Id, version: str, s: DB, user: CurrentUser) -> 
 def version_records(dataset_id: Id, version: str, s: DB, user: CurrentUser, format: str = "tc609",
                     mask: bool = False) -> StreamingResponse:
     """The version's records as TC609-5-2025-02 JSONL (`mask=true` masks personal information in texts)."""
-    if format != "tc609":
-        raise invalid("format", "tc609 (download the original file from .../file)")
-    ds = policy.get_dataset(s, user, dataset_id)
-    svc.check_exportable(ds)
-    v = vers.get_version(s, ds, version)
-    lines = (dumps(r).encode("utf-8") + b"\n" for r in vers.tc609_records(ds, v, mask))
+    filename, records = versions.version_records(s, user, dataset_id, version, format, mask)
+    lines = (dumps(r).encode("utf-8") + b"\n" for r in records)
     return StreamingResponse(lines, media_type="application/x-ndjson", headers={
-        "Content-Disposition": f'attachment; filename="dataset-{ds.id}-{v.version}.tc609.jsonl"'})
+        "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 # ---------------------------------------------------------------- evaluations
@@ -148,12 +123,8 @@ def evaluate(dataset_id: Id, version: str, s: DB, user: CurrentUser, response: R
              body: EvaluationIn | None = None) -> JobOut:
     """Evaluate the version against a quality profile as a job; the report is kept with the run and
     the dataset's rating and tier follow."""
-    ds = policy.get_dataset(s, user, dataset_id, "manage")
-    ev = evs.request_evaluation(s, user, ds, vers.get_version(s, ds, version), (body or EvaluationIn()).profile)
-    job = submit_job(s, "datasets.evaluate", {"evaluation_id": ev.id, "user_id": user.id}, user,
-                     subject=f"dataset:{ds.id}")
-    ev.job_id = job.id  # committed with the job, so a worker never finds the evaluation without it
-    response.headers["Location"] = f"/api/v1/datasets/{ds.id}/evaluations/{ev.id}"
+    ev, job = evaluations.request(s, user, dataset_id, version, (body or EvaluationIn()).profile)
+    response.headers["Location"] = f"/api/v1/datasets/{ev.dataset_id}/evaluations/{ev.id}"
     return JobOut.of(job)
 
 
@@ -161,9 +132,7 @@ def evaluate(dataset_id: Id, version: str, s: DB, user: CurrentUser, response: R
 def list_evaluations(dataset_id: Id, s: DB, user: CurrentUser, version: str | None = None,
                      cursor: str | None = None, limit: int = 50) -> Page[EvaluationOut]:
     limit = check_limit(limit)
-    ds = policy.get_dataset(s, user, dataset_id)
-    v = vers.get_version(s, ds, version) if version else None
-    rows = evs.list_evaluations(s, ds, v, decode_cursor(cursor), limit + 1)
+    rows = evaluations.list_evaluations(s, user, dataset_id, version, decode_cursor(cursor), limit + 1)
     return page_of([EvaluationOut.of(e) for e in rows], limit, lambda e: e.id)
 
 
@@ -175,20 +144,17 @@ def list_version_evaluations(dataset_id: Id, version: str, s: DB, user: CurrentU
 
 @router.get("/datasets/{dataset_id}/evaluations/{evaluation_id}", response_model=EvaluationOut)
 def get_evaluation(dataset_id: Id, evaluation_id: Id, s: DB, user: CurrentUser) -> EvaluationOut:
-    ds = policy.get_dataset(s, user, dataset_id)
-    return EvaluationOut.of(evs.get_evaluation(s, ds, evaluation_id), with_report=True)
+    return EvaluationOut.of(evaluations.get_evaluation(s, user, dataset_id, evaluation_id), with_report=True)
 
 
 @router.get("/datasets/{dataset_id}/evaluations/{evaluation_id}/report", response_class=Response,
-            responses=file_responses("the report", *evs.REPORT_FORMATS.values()))
+            responses=file_responses("the report", *evaluations.REPORT_FORMATS.values()))
 def evaluation_report(dataset_id: Id, evaluation_id: Id, s: DB, user: CurrentUser,
                       format: str = "json") -> Response:
     """The report as json, md or html (self-contained page)."""
-    ev = evs.get_evaluation(s, policy.get_dataset(s, user, dataset_id), evaluation_id)
-    body = evs.render_report(ev, format)
-    ext = {"json": "json", "md": "md", "html": "html"}[format]
-    return Response(body, media_type=evs.REPORT_FORMATS[format], headers={
-        "Content-Disposition": f'inline; filename="evaluation-{ev.id}.{ext}"'})
+    ev, body = evaluations.read_report(s, user, dataset_id, evaluation_id, format)
+    return Response(body, media_type=evaluations.REPORT_FORMATS[format], headers={
+        "Content-Disposition": f'inline; filename="evaluation-{ev.id}.{format}"'})
 
 
 # ---------------------------------------------------------------- metadata exports
@@ -198,20 +164,12 @@ def evaluation_report(dataset_id: Id, evaluation_id: Id, s: DB, user: CurrentUse
             responses=file_responses("the card in Markdown", "text/markdown"))
 def card(dataset_id: Id, s: DB, user: CurrentUser, lang: str = "both") -> Response:
     """Dataset card (Datasheets for Datasets) in Markdown: `lang` zh, en or both."""
-    facts = gather(s, policy.get_dataset(s, user, dataset_id))
-    return Response(render_card(facts, lang), media_type="text/markdown; charset=utf-8")
+    return Response(dataset_card(s, user, dataset_id, lang), media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/datasets/{dataset_id}/croissant", response_class=Response,
             responses=file_responses("Croissant JSON-LD", "application/ld+json"))
 def croissant(dataset_id: Id, request: Request, s: DB, user: CurrentUser) -> Response:
     """Croissant 1.0 JSON-LD with RAI properties for the newest version."""
-    ds = policy.get_dataset(s, user, dataset_id)
-    facts = gather(s, ds)
-    records = vers.iter_records(facts.newest) if facts.newest is not None else iter(())
     base = str(request.base_url).rstrip("/").removesuffix("/api/v1")
-    try:
-        doc = build_croissant(facts, records, base)
-    finally:
-        getattr(records, "close", lambda: None)()
-    return Response(dumps(doc), media_type="application/ld+json")
+    return Response(dumps(dataset_croissant(s, user, dataset_id, base)), media_type="application/ld+json")

@@ -1,4 +1,5 @@
-"""``crowdset datasets ...``: the catalogue from the command line, calling the API's services."""
+"""``crowdset datasets ...``: the catalogue from the command line, one service call a command (the
+same the API makes), acting as the operator (``user`` None)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import typer
 import yaml
 
 from crowdset.cli.support import progress_bar, user_errors
-from crowdset.errors import CrowdsetError, FieldError, Invalid
+from crowdset.errors import FieldError, Invalid
 
 app = typer.Typer(help="Dataset catalogue: versions, evaluations, ratings, re-review, cards.", no_args_is_help=True)
 
@@ -51,7 +52,6 @@ def create(
     metadata: Annotated[Path | None, typer.Option(help="YAML/JSON with further fields (see docs/datasets.md)")] = None,
 ) -> None:
     """Create a dataset (draft) and print its id."""
-    from crowdset.auth.service import find_org
     from crowdset.datasets.catalogue import EDITABLE, create_dataset
     from crowdset.db import get_db
 
@@ -63,7 +63,7 @@ def create(
                   "security_level": security_level, "supply_mode": supply_mode, "description": description,
                   **{k: v for k, v in fields.items()}, "extra": extra}
         with get_db().transaction() as s:
-            ds = create_dataset(s, None, find_org(s, org).id, name, **fields)
+            ds = create_dataset(s, None, org, name, **fields)
             dataset_id = ds.id
     typer.echo(dataset_id)
 
@@ -78,14 +78,12 @@ def list_cmd(
     org: Annotated[str | None, typer.Option(help="organisation id or name")] = None,
 ) -> None:
     """List datasets: id, status, rating, tier, kind, domain, name."""
-    from crowdset.auth.service import find_org
     from crowdset.datasets.catalogue import list_datasets
     from crowdset.db import get_db
 
     with user_errors(), get_db().reading() as s:
-        org_id = find_org(s, org).id if org else None
         after = 0
-        while rows := list_datasets(s, None, after, 500, q, domain, kind, None, tier, grade, None, org_id):
+        while rows := list_datasets(s, None, after, 500, q, domain, kind, None, tier, grade, None, org or None):
             for d in rows:
                 typer.echo(f"{d.id}\t{d.status}\t{d.rating or '-'}\t{d.reserve_tier}\t{d.kind}\t{d.domain}\t{d.name}")
             after = rows[-1].id
@@ -99,12 +97,11 @@ def upload(
     format: Annotated[str | None, typer.Option(help="jsonl | csv | parquet | tc609 (default: by extension)")] = None,
 ) -> None:
     """Add an immutable version from a file."""
-    from crowdset.datasets.policy import get_dataset
-    from crowdset.datasets.versions import add_version
+    from crowdset.datasets.versions import upload_version
     from crowdset.db import get_db
 
     with user_errors(), get_db().transaction() as s, file.open("rb") as fh:
-        v = add_version(s, None, get_dataset(s, None, dataset), fh, file.name, format, version)
+        v = upload_version(s, None, dataset, fh, file.name, format, version)
         line = f"version {v.version}: {v.record_count} records, sha256 {v.content_hash}"
     typer.echo(line)
 
@@ -117,12 +114,11 @@ def publish_project(
     version: Annotated[str | None, typer.Option(help="version label (default: next number)")] = None,
 ) -> None:
     """Publish a project's export as a new version."""
-    from crowdset.datasets.policy import get_dataset
-    from crowdset.datasets.versions import add_from_project
+    from crowdset.datasets.versions import publish_project
     from crowdset.db import get_db
 
     with user_errors(), get_db().transaction() as s:
-        v = add_from_project(s, None, get_dataset(s, None, dataset), project, format, version)
+        v = publish_project(s, None, dataset, project, format, version)
         line = f"version {v.version} from project {project}: {v.record_count} records, sha256 {v.content_hash}"
     typer.echo(line)
 
@@ -134,28 +130,12 @@ def evaluate(
     profile: Annotated[str | None, typer.Option(help="profile (default: the dataset's domain or general)")] = None,
 ) -> None:
     """Evaluate a version now (progress bar), store the report and update rating and tier."""
-    from crowdset.datasets.evaluations import request_evaluation, run_evaluation
-    from crowdset.datasets.policy import get_dataset
-    from crowdset.datasets.rating import newest_version
-    from crowdset.datasets.versions import get_version
-    from crowdset.db import get_db
-    from crowdset.errors import NotFound
+    from crowdset.datasets.evaluations import evaluate_now
 
-    with user_errors():
-        with get_db().transaction() as s:
-            ds = get_dataset(s, None, dataset)
-            v = get_version(s, ds, version) if version else newest_version(s, ds.id)
-            if v is None:
-                raise NotFound(f"dataset {dataset} has no version yet")
-            ev_id = request_evaluation(s, None, ds, v, profile).id
-        try:
-            with progress_bar() as bar:
-                task = bar.add_task("evaluating", total=100)
-                result = run_evaluation(ev_id, lambda pct, msg: bar.update(task, completed=pct, description=msg))
-        except CrowdsetError:
-            raise
-        except Exception as exc:  # stored on the run; the user gets one line, not a traceback
-            raise Invalid(f"evaluation {ev_id} failed: {exc}") from None
+    with user_errors(), progress_bar() as bar:
+        task = bar.add_task("evaluating", total=100)
+        ev_id, result = evaluate_now(None, dataset, version, profile,
+                                     lambda pct, msg: bar.update(task, completed=pct, description=msg))
     typer.echo(f"evaluation {ev_id}: grade {result['grade']}; rating {result['rating']}, tier {result['tier']}")
 
 
@@ -190,12 +170,11 @@ def card_cmd(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default: stdout)")] = None,
 ) -> None:
     """Dataset card in Markdown (Datasheets for Datasets)."""
-    from crowdset.datasets.card import gather, render_card
-    from crowdset.datasets.policy import get_dataset
+    from crowdset.datasets.card import dataset_card
     from crowdset.db import get_db
 
     with user_errors(), get_db().reading() as s:
-        text = render_card(gather(s, get_dataset(s, None, dataset)), lang)
+        text = dataset_card(s, None, dataset, lang)
     _write(text, output)
 
 
@@ -206,13 +185,9 @@ def croissant_cmd(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default: stdout)")] = None,
 ) -> None:
     """Croissant 1.0 JSON-LD with RAI properties."""
-    from crowdset.datasets.card import gather
-    from crowdset.datasets.croissant import build
-    from crowdset.datasets.policy import get_dataset
-    from crowdset.datasets.versions import iter_records
+    from crowdset.datasets.croissant import dataset_croissant
     from crowdset.db import get_db
 
     with user_errors(), get_db().reading() as s:
-        facts = gather(s, get_dataset(s, None, dataset))
-        doc = build(facts, iter_records(facts.newest) if facts.newest else iter(()), base_url)
+        doc = dataset_croissant(s, None, dataset, base_url)
     _write(json.dumps(doc, ensure_ascii=False, indent=2), output)

@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from crowdset.auth.models import Org
+from crowdset.auth.models import Org, User
+from crowdset.datasets import policy
 from crowdset.datasets.evaluate.render import md_cell as cell
 from crowdset.datasets.evaluations import latest_report
 from crowdset.datasets.models import SECURITY_LEVEL_ZH, Dataset, DatasetVersion
 from crowdset.datasets.rating import VALIDITY_MONTHS
-from crowdset.datasets.versions import list_versions
+from crowdset.datasets.versions import versions_of
 from crowdset.errors import invalid
 
 LANGS = ("zh", "en", "both")
@@ -41,9 +42,15 @@ class Facts:
         return self.versions[-1] if self.versions else None
 
 
+def dataset_card(s: Session, user: User | None, dataset_id: int, lang: str = "both") -> str:
+    """The card of a dataset the user may see, in Markdown: ``lang`` zh, en or both."""
+    return render_card(gather(s, policy.get_dataset(s, user, dataset_id)), lang)
+
+
 def gather(s: Session, ds: Dataset) -> Facts:
+    """What the card and the Croissant file say about ``ds`` (the caller has asked the policy)."""
     org = s.get(Org, ds.org_id)
-    return Facts(ds, org.name if org else "", list_versions(s, ds), latest_report(s, ds), dict(ds.extra or {}))
+    return Facts(ds, org.name if org else "", versions_of(s, ds), latest_report(s, ds), dict(ds.extra or {}))
 
 
 def pii_summary(f: Facts, zh: bool) -> str:

@@ -1,4 +1,7 @@
-"""The dataset catalogue: create, describe, publish, find. Ratings and tiers live in ``rating``."""
+"""The dataset catalogue: create, describe, publish, find. Ratings and tiers live in ``rating``.
+
+Each public function is one use case, called by the API, the pages and the command line alike with
+the acting user; it asks ``policy`` before it reads or changes anything."""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdset.auth.models import User
-from crowdset.auth.service import get_org
-from crowdset.datasets import search
+from crowdset.auth.service import find_org
+from crowdset.datasets import policy, search
 from crowdset.datasets.models import (
     DATASET_KINDS,
     DATASET_STATUSES,
@@ -20,8 +23,7 @@ from crowdset.datasets.models import (
     TIERS,
     Dataset,
 )
-from crowdset.datasets.policy import MANAGER_ROLES
-from crowdset.errors import FieldError, Forbidden, Invalid, invalid
+from crowdset.errors import FieldError, Invalid, invalid
 from crowdset.ledger.service import actor_of, append
 
 TEXT_FIELDS = ("name", "description", "domain", "modality", "licence", "source", "collection_method",
@@ -72,11 +74,21 @@ def reindex(s: Session, ds: Dataset) -> None:
         ds.search_tsv = search.tsvector_expr(ds.search_text)
 
 
-def create_dataset(s: Session, actor: User | None, org_id: int, name: str, **fields: Any) -> Dataset:
-    if actor is not None and not (actor.is_admin or (actor.org_id == org_id and actor.has_role(*MANAGER_ROLES))):
-        get_org(s, actor, org_id)  # 404 for another organisation
-        raise Forbidden("only owners and managers of the organisation create datasets")
-    get_org(s, actor, org_id)
+def _org_id(s: Session, actor: User | None, org: int | str | None) -> int:
+    """The organisation meant: an id, an id or exact name (command line), or the actor's own."""
+    if isinstance(org, str):
+        return find_org(s, org).id
+    if org is None:
+        org = getattr(actor, "org_id", None)
+        if org is None:
+            raise invalid("org_id", "required for users without an organisation")
+    return org
+
+
+def create_dataset(s: Session, actor: User | None, org: int | str | None, name: str, **fields: Any) -> Dataset:
+    """A new dataset (draft unless published at once) in ``org`` (default: the actor's organisation)."""
+    org_id = _org_id(s, actor, org)
+    policy.check_create(s, actor, org_id)
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise invalid(sorted(unknown)[0], "unknown field")
@@ -99,15 +111,21 @@ def create_dataset(s: Session, actor: User | None, org_id: int, name: str, **fie
     return ds
 
 
-def update_dataset(s: Session, actor: User | None, ds: Dataset, changes: dict[str, Any]) -> Dataset:
+def get_dataset(s: Session, user: User | None, dataset_id: int) -> Dataset:
+    """A dataset the user may see."""
+    return policy.get_dataset(s, user, dataset_id)
+
+
+def update_dataset(s: Session, actor: User | None, dataset_id: int, changes: dict[str, Any]) -> Dataset:
+    """Change a dataset's entry (its owners and managers; suspension is an administrator's)."""
+    ds = policy.get_dataset(s, actor, dataset_id, "manage")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise invalid(sorted(unknown)[0], "not an editable field")
     _check(changes)
     new_status = changes.get("status", ds.status)
     if new_status != ds.status and (ds.status == "suspended" or new_status == "suspended"):
-        if actor is not None and not actor.is_admin:
-            raise Forbidden("only an administrator suspends a dataset or lifts a suspension")
+        policy.check_suspension_change(actor)
     if new_status == "published":
         problem = listing_problem(changes.get("security_level", ds.security_level),
                                   changes.get("supply_mode", ds.supply_mode))
@@ -144,17 +162,19 @@ def suspend(s: Session, actor: User | None, ds: Dataset, reason: str) -> None:
 def list_datasets(s: Session, user: User | None, after: int = 0, limit: int = 50, q: str | None = None,
                   domain: str | None = None, kind: str | None = None, modality: str | None = None,
                   tier: str | None = None, grade: str | None = None, status: str | None = None,
-                  org_id: int | None = None) -> list[Dataset]:
-    """Datasets the user may see (own organisation; all for admins), filtered, in id order."""
+                  org: int | str | None = None) -> list[Dataset]:
+    """Datasets the user may see (own organisation; all for admins), filtered, in id order. ``org``
+    narrows to one organisation: an id, or (command line) an id or exact name."""
     for f, v, allowed in (("kind", kind, DATASET_KINDS), ("tier", tier, TIERS), ("grade", grade, GRADES),
                           ("status", status, DATASET_STATUSES)):
         if v is not None and v not in allowed:
             raise invalid(f, f"one of {', '.join(allowed)}")
     stmt = select(Dataset).where(Dataset.id > after).order_by(Dataset.id).limit(limit)
-    if user is not None and not user.is_admin:
-        stmt = stmt.where(Dataset.org_id == user.org_id)
-    if org_id is not None:
-        stmt = stmt.where(Dataset.org_id == org_id)
+    visible = policy.visible_datasets(user)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    if org is not None:
+        stmt = stmt.where(Dataset.org_id == (find_org(s, org).id if isinstance(org, str) else org))
     for col, v in ((Dataset.domain, domain), (Dataset.kind, kind), (Dataset.modality, modality),
                    (Dataset.reserve_tier, tier), (Dataset.rating, grade), (Dataset.status, status)):
         if v is not None:
@@ -164,10 +184,3 @@ def list_datasets(s: Session, user: User | None, after: int = 0, limit: int = 50
         if cond is not None:
             stmt = stmt.where(cond)
     return list(s.scalars(stmt))
-
-
-def check_exportable(ds: Dataset) -> None:
-    """Core data never leaves the platform (GB/T 43697-2024), not even to its owner's download."""
-    if ds.security_level == "core":
-        raise Forbidden(f"core data ({SECURITY_LEVEL_ZH['core']}) is never exported; records and files of "
-                        f"dataset {ds.id} cannot be downloaded")

@@ -1,6 +1,9 @@
 """Croissant 1.0 JSON-LD (MLCommons) for a dataset's newest version, with the RAI properties that
 apply. Fields of the record set are inferred from the version's first records (the dominant JSON
 type of each top-level key); nested values are described as JSON text.
+
+``dataset_croissant`` is the use case (the API and the command line call it); ``build`` makes the document
+from facts already gathered.
 """
 
 from __future__ import annotations
@@ -10,9 +13,14 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from crowdset.datasets.card import Facts, pii_summary
+from sqlalchemy.orm import Session
+
+from crowdset.auth.models import User
+from crowdset.datasets import policy
+from crowdset.datasets.card import Facts, gather, pii_summary
 from crowdset.datasets.models import DatasetVersion
 from crowdset.datasets.rating import VALIDITY_MONTHS
+from crowdset.datasets.versions import iter_records
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
 CONTEXT: dict[str, Any] = {
@@ -102,6 +110,20 @@ def _slug(name: str, seen: set[str]) -> str:
 
 def _file_id(v: DatasetVersion) -> str:
     return re.sub(r"[^0-9A-Za-z_.-]+", "_", v.files[0]["name"]) or "data"
+
+
+def dataset_croissant(s: Session, user: User | None, dataset_id: int, base_url: str = "") -> dict[str, Any]:
+    """The Croissant document of a dataset the user may see, describing its newest version.
+    ``base_url`` (the server's address) makes contentUrl absolute. The version's file is read only
+    for the first records the fields are inferred from, and closed before this returns."""
+    facts = gather(s, policy.get_dataset(s, user, dataset_id))
+    if facts.newest is None:
+        return build(facts, (), base_url)
+    records = iter_records(facts.newest)
+    try:
+        return build(facts, records, base_url)
+    finally:
+        records.close()  # removes the temporary link to the blob (versions.readable)
 
 
 def build(f: Facts, records: Iterable[dict[str, Any]], base_url: str = "") -> dict[str, Any]:

@@ -3,6 +3,10 @@ the dataset's catalogue entry as its metadata sidecar, and the report kept with 
 
 A run is recorded (queued) in the request's transaction; the work happens outside any transaction
 (it may take minutes) and the result, and the rating it implies, commit together.
+
+The public functions taking a ``dataset_id`` are the use cases (ask for an evaluation as a job, or
+run one now from the command line, list runs, read one, read its report, ask for a re-review); they
+ask ``policy`` first. The ones taking a ``Dataset`` serve the other services.
 """
 
 from __future__ import annotations
@@ -18,12 +22,15 @@ from sqlalchemy.orm import Session
 from crowdset.auth.models import User
 from crowdset.blobs.models import Blob
 from crowdset.blobs.store import blob_path
+from crowdset.datasets import policy
 from crowdset.datasets.evaluate import available_profiles, evaluate_path, render
 from crowdset.datasets.models import Dataset, DatasetVersion, Evaluation
-from crowdset.datasets.rating import apply_rating
-from crowdset.datasets.versions import readable
-from crowdset.db import get_db, utcnow
-from crowdset.errors import NotFound, invalid
+from crowdset.datasets.rating import apply_rating, newest_version
+from crowdset.datasets.versions import readable, version_of
+from crowdset.db import MAX_ID, get_db, utcnow
+from crowdset.errors import CrowdsetError, Invalid, NotFound, invalid
+from crowdset.jobs.models import Job
+from crowdset.jobs.service import submit_job
 from crowdset.ledger.service import actor_of, append
 from crowdset.settings import get_settings
 
@@ -82,8 +89,48 @@ def org_blobs(org_id: int) -> Callable[[str], Path | None]:
     return lookup
 
 
+def request(s: Session, actor: User | None, dataset_id: int, version: str,
+            profile: str | None = None) -> tuple[Evaluation, Job]:
+    """Ask for an evaluation of one version, done by a job: the run is recorded as queued and names
+    its job, and both commit (and the job is queued) with the caller's transaction, so a worker never
+    finds the run without its job."""
+    ds = policy.get_dataset(s, actor, dataset_id, "evaluate")
+    ev = request_evaluation(s, actor, ds, version_of(s, ds, version), profile)
+    job = submit_job(s, "datasets.evaluate", {"evaluation_id": ev.id, "user_id": getattr(actor, "id", None)},
+                     actor, subject=f"dataset:{ds.id}")
+    ev.job_id = job.id
+    return ev, job
+
+
+def evaluate_now(actor: User | None, dataset_id: int, version: str | None = None, profile: str | None = None,
+                 progress: Progress | None = None) -> tuple[int, dict[str, Any]]:
+    """Record an evaluation of one version (default: the newest) and do it here and now, in this
+    process (the command line shows the progress): the run's id and ``run_evaluation``'s summary.
+    Any failure is stored on the run; one that is not already a domain error comes back as one."""
+    with get_db().transaction() as s:
+        ds = policy.get_dataset(s, actor, dataset_id, "evaluate")
+        v = version_of(s, ds, version) if version else newest_version(s, ds.id)
+        if v is None:
+            raise NotFound(f"dataset {dataset_id} has no version yet")
+        ev_id = request_evaluation(s, actor, ds, v, profile).id
+    try:
+        return ev_id, run_evaluation(ev_id, progress, actor_id=getattr(actor, "id", None))
+    except CrowdsetError:
+        raise
+    except Exception as exc:  # stored on the run; the caller gets one line, not a traceback
+        raise Invalid(f"evaluation {ev_id} failed: {exc}") from None
+
+
+def request_rereview(s: Session, actor: User | None, now: datetime | None = None) -> Job:
+    """Ask for a re-review of every dataset whose rating validity has passed (by ``now``), done by a job."""
+    policy.check_rereview(actor)
+    return submit_job(s, "datasets.rereview", {"now": now.isoformat() if now else None,
+                                               "user_id": getattr(actor, "id", None)}, actor)
+
+
 def request_evaluation(s: Session, actor: User | None, ds: Dataset, version: DatasetVersion,
                        profile: str | None = None, reason: str = "request") -> Evaluation:
+    """Record a queued evaluation of ``version`` (the caller has asked the policy and does the work)."""
     ev = Evaluation(dataset_id=ds.id, version_id=version.id, profile=check_profile(profile, ds), state="queued",
                     reason=reason, created_by=getattr(actor, "id", None))
     s.add(ev)
@@ -142,16 +189,35 @@ def run_evaluation(evaluation_id: int, progress: Progress | None = None, now: da
             "tier": rated["tier"], "url": f"/api/v1/datasets/{ds.id}/evaluations/{evaluation_id}"}
 
 
-def list_evaluations(s: Session, ds: Dataset, version: DatasetVersion | None = None, after: int = 0,
+def list_evaluations(s: Session, user: User | None, dataset_id: int, version: str | None = None, after: int = 0,
                      limit: int = 50) -> list[Evaluation]:
+    """Evaluation runs of a dataset the user may see (of one version when given), in id order."""
+    ds = policy.get_dataset(s, user, dataset_id)
+    return evaluations_of(s, ds, version_of(s, ds, version) if version else None, after, limit)
+
+
+def get_evaluation(s: Session, user: User | None, dataset_id: int, evaluation_id: int) -> Evaluation:
+    """One evaluation run, with its report, of a dataset the user may see."""
+    return evaluation_of(s, policy.get_dataset(s, user, dataset_id), evaluation_id)
+
+
+def read_report(s: Session, user: User | None, dataset_id: int, evaluation_id: int,
+                fmt: str = "json") -> tuple[Evaluation, str]:
+    """An evaluation's report as json, md or html (a self-contained page), and the run it belongs to."""
+    ev = get_evaluation(s, user, dataset_id, evaluation_id)
+    return ev, render_report(ev, fmt)
+
+
+def evaluations_of(s: Session, ds: Dataset, version: DatasetVersion | None = None, after: int = 0,
+                   limit: int = 50) -> list[Evaluation]:
     q = select(Evaluation).where(Evaluation.dataset_id == ds.id, Evaluation.id > after)
     if version is not None:
         q = q.where(Evaluation.version_id == version.id)
     return list(s.scalars(q.order_by(Evaluation.id).limit(limit)))
 
 
-def get_evaluation(s: Session, ds: Dataset, evaluation_id: int) -> Evaluation:
-    ev = s.get(Evaluation, evaluation_id)
+def evaluation_of(s: Session, ds: Dataset, evaluation_id: int) -> Evaluation:
+    ev = s.get(Evaluation, evaluation_id) if 0 < evaluation_id <= MAX_ID else None
     if ev is None or ev.dataset_id != ds.id:
         raise NotFound(f"evaluation {evaluation_id} of dataset {ds.id} not found")
     return ev

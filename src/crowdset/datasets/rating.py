@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdset.auth.models import User
+from crowdset.datasets import policy
 from crowdset.datasets.models import Dataset, DatasetVersion, Evaluation
 from crowdset.db import utcnow
-from crowdset.errors import Forbidden
 from crowdset.ledger.service import actor_of, append
 
 VALIDITY_MONTHS = {"strategic": 6, "featured": 12, "basic": 24}
@@ -99,11 +99,13 @@ def apply_rating(s: Session, actor: User | None, ds: Dataset, reason: str, now: 
             "valid_until": until}
 
 
-def designate_strategic(s: Session, actor: User | None, ds: Dataset, designated: bool = True) -> dict[str, Any]:
-    """An administrator's designation: the third condition of the strategic tier."""
-    if actor is not None and not actor.is_admin:
-        raise Forbidden("only an administrator designates strategic datasets")
+def designate_strategic(s: Session, actor: User | None, dataset_id: int, designated: bool = True) -> Dataset:
+    """An administrator's designation (or its withdrawal): the third condition of the strategic tier.
+    The dataset comes back with the rating and tier that follow."""
+    ds = policy.get_dataset(s, actor, dataset_id)
+    policy.check_designate(actor)
     if ds.strategic_designated != designated:
         ds.strategic_designated = designated
         append(s, "dataset.strategic_designation", f"dataset:{ds.id}", actor_of(actor), {"designated": designated})
-    return apply_rating(s, actor, ds, "designation")
+    apply_rating(s, actor, ds, "designation")
+    return ds

@@ -4,6 +4,9 @@ A version is written once (upload, or a project's export) and never changed; a d
 new version. Its content hash is the SHA-256 of the file's bytes, so anyone holding the file can
 check it. Blob paths carry no extension, and the evaluation readers pick the format by extension,
 so reading goes through a temporary link named ``data.<ext>``.
+
+The public functions taking a ``dataset_id`` are the use cases (upload, publish a project, list,
+read, download); they ask ``policy`` first. The ones taking a ``Dataset`` serve the other services.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -23,6 +27,7 @@ from sqlalchemy.orm import Session
 from crowdset.auth.models import User
 from crowdset.blobs.models import Blob
 from crowdset.blobs.store import blob_path, put_stream
+from crowdset.datasets import policy
 from crowdset.datasets.evaluate.readers import ReadError, iter_batches, open_source
 from crowdset.datasets.models import VERSION_FORMATS, Dataset, DatasetVersion
 from crowdset.db import get_db
@@ -88,8 +93,9 @@ def scan(path: Path, fmt: str) -> int:
     return n
 
 
-def iter_records(version: DatasetVersion) -> Iterator[dict[str, Any]]:
-    """The version's records as dicts, streaming (unreadable lines are skipped)."""
+def iter_records(version: DatasetVersion) -> Generator[dict[str, Any], None, None]:
+    """The version's records as dicts, streaming (unreadable lines are skipped). Close the generator
+    when stopping early: that removes the temporary link to the file."""
     with readable(version.files[0]["sha256"], version.format) as path:
         for batch, _ in iter_batches(open_source(path), 1000):
             for raw in batch:
@@ -105,11 +111,18 @@ def _hold_blob(s: Session, actor: User | None, org_id: int, sha: str, size: int,
         append(s, "blob.stored", f"blob:{sha}", actor_of(actor), {"org_id": org_id, "size": size, "media_type": media})
 
 
-def add_version(s: Session, actor: User | None, ds: Dataset, stream: BinaryIO, filename: str,
-                fmt: str | None = None, version: str | None = None,
-                source_project_id: int | None = None) -> DatasetVersion:
+def upload_version(s: Session, actor: User | None, dataset_id: int, stream: BinaryIO, filename: str,
+                   fmt: str | None = None, version: str | None = None) -> DatasetVersion:
+    """Add an uploaded file as a new immutable version of the dataset."""
+    ds = policy.get_dataset(s, actor, dataset_id, "publish")
+    return _add_version(s, actor, ds, stream, filename, fmt, version)
+
+
+def _add_version(s: Session, actor: User | None, ds: Dataset, stream: BinaryIO, filename: str,
+                 fmt: str | None = None, version: str | None = None,
+                 source_project_id: int | None = None) -> DatasetVersion:
     """Store the file, check it reads, and record a new immutable version (the rating then follows
-    the newest version, which has no evaluation yet)."""
+    the newest version, which has no evaluation yet). The caller has asked the policy."""
     fmt = guess_format(filename, fmt)
     existing = list(s.scalars(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id)))
     if version is None:
@@ -153,16 +166,16 @@ def writer_options(ds: Dataset, version: str) -> dict[str, Any]:
             "generated_data_indicator": extra.get("generated_data_indicator", 0)}
 
 
-def add_from_project(s: Session, actor: User | None, ds: Dataset, project_id: int, fmt: str = "tc609",
-                     version: str | None = None) -> DatasetVersion:
-    """Export a project (jsonl or tc609) straight into a new version."""
+def publish_project(s: Session, actor: User | None, dataset_id: int, project_id: int, fmt: str = "tc609",
+                    version: str | None = None) -> DatasetVersion:
+    """Export a project (jsonl or tc609) straight into a new version of the dataset."""
     from crowdset.annotation.exporting import write_export
     from crowdset.annotation.models import Project
-    from crowdset.annotation.policy import get_project
 
+    ds = policy.get_dataset(s, actor, dataset_id, "publish")
     if fmt not in ("jsonl", "tc609"):
         raise invalid("format", "jsonl or tc609")
-    project = get_project(s, actor, project_id, "review")
+    project = policy.project_to_publish(s, actor, project_id)
     if project.org_id != ds.org_id:
         raise invalid("project_id", "the project belongs to another organisation than the dataset")
     label = version or str(len(s.scalars(select(DatasetVersion.id).where(DatasetVersion.dataset_id == ds.id)).all()) + 1)
@@ -174,15 +187,56 @@ def add_from_project(s: Session, actor: User | None, ds: Dataset, project_id: in
         if not stats.get("tasks"):
             raise Invalid(f"project {project.id} has no tasks to publish")
         with out_path.open("rb") as fh:
-            return add_version(s, actor, ds, fh, out_path.name, fmt, version, source_project_id=project.id)
+            return _add_version(s, actor, ds, fh, out_path.name, fmt, version, source_project_id=project.id)
 
 
-def list_versions(s: Session, ds: Dataset) -> list[DatasetVersion]:
+def list_versions(s: Session, user: User | None, dataset_id: int) -> list[DatasetVersion]:
+    """The versions of a dataset the user may see, oldest first."""
+    return versions_of(s, policy.get_dataset(s, user, dataset_id))
+
+
+def get_version(s: Session, user: User | None, dataset_id: int, version: str) -> DatasetVersion:
+    """One version of a dataset the user may see."""
+    return version_of(s, policy.get_dataset(s, user, dataset_id), version)
+
+
+@dataclass(frozen=True)
+class VersionFile:
+    """Where a version's file lies and what to call it when it is handed out."""
+
+    path: Path
+    name: str
+    media_type: str
+    sha256: str
+
+
+def version_file(s: Session, user: User | None, dataset_id: int, version: str) -> VersionFile:
+    """The version's file as uploaded, for a download (never core data)."""
+    ds = policy.get_dataset(s, user, dataset_id)
+    policy.check_download(user, ds)
+    v = version_of(s, ds, version)
+    fl = v.files[0]
+    return VersionFile(file_path(v), fl["name"], fl["media_type"], fl["sha256"])
+
+
+def version_records(s: Session, user: User | None, dataset_id: int, version: str, fmt: str = "tc609",
+                    masked: bool = False) -> tuple[str, Iterator[dict[str, Any]]]:
+    """The version's records as TC609-5-2025-02 (never core data): a file name for them and the
+    records, read lazily from the file as the caller consumes them."""
+    if fmt != "tc609":
+        raise invalid("format", "tc609 (download the original file from .../file)")
+    ds = policy.get_dataset(s, user, dataset_id)
+    policy.check_download(user, ds)
+    v = version_of(s, ds, version)
+    return f"dataset-{ds.id}-{v.version}.tc609.jsonl", tc609_records(ds, v, masked)
+
+
+def versions_of(s: Session, ds: Dataset) -> list[DatasetVersion]:
     return list(s.scalars(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id)
                           .order_by(DatasetVersion.id)))
 
 
-def get_version(s: Session, ds: Dataset, version: str) -> DatasetVersion:
+def version_of(s: Session, ds: Dataset, version: str) -> DatasetVersion:
     v = s.scalar(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id, DatasetVersion.version == version))
     if v is None:
         raise NotFound(f"version {version} of dataset {ds.id} not found")
