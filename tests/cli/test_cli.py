@@ -1,4 +1,5 @@
-"""The command line: ids printed, clear errors with non-zero exit, demo data, serve."""
+"""The command line: ids printed, clear errors with non-zero exit, demo data, serve. Every command runs in
+a fresh process (``tests.support.run_cli``), as an operator runs it."""
 
 from __future__ import annotations
 
@@ -9,56 +10,51 @@ import sys
 import time
 
 import httpx
-from typer.testing import CliRunner
 
-from crowdset.console import command_line
-
-app = command_line()
-
-runner = CliRunner()
+from tests.support import run_cli
 
 
 def test_help_on_every_command():
     for args in (["--help"], ["serve", "--help"], ["migrate", "--help"], ["demo", "--help"], ["org", "create", "--help"],
                  ["user", "create", "--help"], ["token", "create", "--help"], ["ledger", "verify", "--help"],
                  ["worker", "--help"]):
-        r = runner.invoke(app, args)
-        assert r.exit_code == 0, (args, r.output)
-        assert "Usage" in r.output
+        r = run_cli(*args)
+        assert r.returncode == 0, (args, r.stderr)
+        assert "Usage" in r.stdout
 
 
 def test_org_user_token_round_trip(backend):
-    r = runner.invoke(app, ["org", "create", "闽数科技", "--kind", "enterprise", "--credit-code", "91350100M000100Y43"])
-    assert r.exit_code == 0, r.output
-    org_id = int(r.output.strip())
-    r = runner.invoke(app, ["user", "create", "pm@example.com", "--org", str(org_id), "--role", "manager",
-                            "--password-stdin"], input="a long enough password\n")
-    assert r.exit_code == 0, r.output
-    int(r.output.strip())
-    r = runner.invoke(app, ["token", "create", "--user", "pm@example.com", "--name", "ci"])
-    assert r.exit_code == 0 and r.output.strip().startswith("cs_")
+    r = run_cli("org", "create", "闽数科技", "--kind", "enterprise", "--credit-code", "91350100M000100Y43")
+    assert r.returncode == 0, r.stderr
+    org_id = int(r.stdout.strip())
+    r = run_cli("user", "create", "pm@example.com", "--org", str(org_id), "--role", "manager", "--password-stdin",
+                input="a long enough password\n")
+    assert r.returncode == 0, r.stderr
+    int(r.stdout.strip())
+    r = run_cli("token", "create", "--user", "pm@example.com", "--name", "ci")
+    assert r.returncode == 0 and r.stdout.strip().startswith("cs_"), r.stderr
 
 
 def test_bad_input_gives_message_and_nonzero_exit(backend):
-    r = runner.invoke(app, ["org", "create", "坏码公司", "--kind", "enterprise", "--credit-code", "91350100M000100Y42"])
-    assert r.exit_code == 1 and "credit_code" in r.output and "Traceback" not in r.output
-    r = runner.invoke(app, ["org", "create", "X", "--kind", "shop"])
-    assert r.exit_code == 1 and "kind" in r.output
-    r = runner.invoke(app, ["user", "create", "u@example.com", "--org", "no-such-org", "--password-stdin"],
-                      input="a long enough password\n")
-    assert r.exit_code == 1 and "not found" in r.output
-    r = runner.invoke(app, ["token", "create", "--user", "ghost@example.com"])
-    assert r.exit_code == 1
-    r = runner.invoke(app, ["org", "create"])
-    assert r.exit_code == 2  # usage error
+    r = run_cli("org", "create", "坏码公司", "--kind", "enterprise", "--credit-code", "91350100M000100Y42")
+    assert r.returncode == 1 and "credit_code" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("org", "create", "X", "--kind", "shop")
+    assert r.returncode == 1 and "kind" in r.stderr
+    r = run_cli("user", "create", "u@example.com", "--org", "no-such-org", "--password-stdin",
+                input="a long enough password\n")
+    assert r.returncode == 1 and "not found" in r.stderr
+    r = run_cli("token", "create", "--user", "ghost@example.com")
+    assert r.returncode == 1
+    r = run_cli("org", "create")
+    assert r.returncode == 2  # usage error
 
 
 def test_demo_is_idempotent_and_prints_logins(backend):
-    first = runner.invoke(app, ["demo"])
-    assert first.exit_code == 0, first.output
-    assert first.output.count("@crowdset.example.com") == 7
-    again = runner.invoke(app, ["demo"])
-    assert again.exit_code == 0 and again.output == first.output
+    first = run_cli("demo")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("@crowdset.example.com") == 7
+    again = run_cli("demo")
+    assert again.returncode == 0 and again.stdout == first.stdout
     from sqlalchemy import text
 
     from crowdset.db import get_db
@@ -76,12 +72,13 @@ def _free_port() -> int:
 
 def test_serve_starts_the_platform(tmp_path):
     """`crowdset migrate` then `crowdset serve` on a fresh SQLite data directory."""
-    env = {**os.environ, "CROWDSET_DATA_DIR": str(tmp_path), "CROWDSET_ARGON2_PROFILE": "test"}
-    env.pop("CROWDSET_DATABASE_URL", None)
-    exe = [sys.executable, "-m", "crowdset"]
-    refused = subprocess.run([*exe, "serve", "--port", "1"], env=env, capture_output=True, text=True, timeout=60)
+    fresh = {"CROWDSET_DATA_DIR": str(tmp_path), "CROWDSET_ARGON2_PROFILE": "test", "CROWDSET_DATABASE_URL": None}
+    refused = run_cli("serve", "--port", "1", env=fresh)
     assert refused.returncode == 1 and "crowdset migrate" in refused.stderr
-    subprocess.run([*exe, "migrate"], env=env, check=True, capture_output=True, timeout=120)
+    migrated = run_cli("migrate", env=fresh)
+    assert migrated.returncode == 0, migrated.stderr
+    env = {k: v for k, v in {**os.environ, **fresh}.items() if v is not None}
+    exe = [sys.executable, "-m", "crowdset"]
     port = _free_port()
     proc = subprocess.Popen([*exe, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)

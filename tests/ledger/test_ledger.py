@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 from crowdset.auth.service import create_org
-from crowdset.console import command_line
 from crowdset.db import get_db
 from crowdset.ledger.chain import GENESIS
 from crowdset.ledger.service import append, verify
-
-app = command_line()
+from tests.support import run_cli
 
 
 def _fill(n: int) -> None:
@@ -84,13 +81,12 @@ def test_deleted_row_is_named(backend):
 
 def test_cli_verify_names_first_broken_entry(backend):
     _fill(4)
-    runner = CliRunner()
-    ok = runner.invoke(app, ["ledger", "verify"])
-    assert ok.exit_code == 0 and "4 entries" in ok.output
+    ok = run_cli("ledger", "verify")
+    assert ok.returncode == 0 and "4 entries" in ok.stdout, ok.stderr
     _tamper("UPDATE ledger_entries SET actor = 'user:666' WHERE seq = 2")
-    bad = runner.invoke(app, ["ledger", "verify"])
-    assert bad.exit_code == 1
-    assert "#2" in bad.output
+    bad = run_cli("ledger", "verify")
+    assert bad.returncode == 1
+    assert "#2" in bad.stderr
 
 
 def test_verify_job_reports_result(world):

@@ -8,12 +8,11 @@ import re
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
 
-from crowdset.cli.evaluate import app
 from crowdset.datasets.evaluate import ReadError, evaluate_path, evaluate_records, render
 from crowdset.datasets.evaluate.readers import iter_batches, open_source
 from tests.datasets.evaluate.builders import NOW, tc609, write_corrupt_png, write_jsonl, write_png, write_wav
+from tests.support import run_cli
 
 CODES = ["0101", "0102", "0103", "0104", "0201", "0202", "0203", "0204", "0205", "0206", "0207", "0208",
          "0301", "0302", "0303", "0304", "0305"]
@@ -129,23 +128,21 @@ def test_html_escapes_dataset_content_and_is_self_contained():
 
 # --- CLI -------------------------------------------------------------------------------------------------
 
-runner = CliRunner()
-
 
 def test_cli_json_md_html(tmp_path):
     data = write_jsonl(tmp_path / "d.jsonl", _records())
-    res = runner.invoke(app, [str(data), "--profile", "finance", "--format", "json"])
-    assert res.exit_code == 0, res.output
+    res = run_cli("evaluate", data, "--profile", "finance", "--format", "json")
+    assert res.returncode == 0, res.stderr
     report = json.loads(res.stdout)
     assert report["profile"]["name"] == "finance" and list(report["indicators"]) == CODES
     out_md = tmp_path / "r.md"
-    res = runner.invoke(app, [str(data), "-f", "md", "-o", str(out_md)])
-    assert res.exit_code == 0 and out_md.read_text(encoding="utf-8").startswith("# Dataset evaluation — grade")
+    res = run_cli("evaluate", data, "-f", "md", "-o", out_md)
+    assert res.returncode == 0 and out_md.read_text(encoding="utf-8").startswith("# Dataset evaluation — grade")
     out_html = tmp_path / "r.html"
     meta = tmp_path / "meta.yaml"
     meta.write_text("license: MIT\n", encoding="utf-8")
-    res = runner.invoke(app, [str(data), "-f", "html", "-o", str(out_html), "--metadata", str(meta)])
-    assert res.exit_code == 0
+    res = run_cli("evaluate", data, "-f", "html", "-o", out_html, "--metadata", meta)
+    assert res.returncode == 0, res.stderr
     assert "<svg" in out_html.read_text(encoding="utf-8")
 
 
@@ -162,7 +159,7 @@ def test_cli_json_md_html(tmp_path):
 def test_cli_bad_input_exits_nonzero_without_traceback(tmp_path, args, message):
     write_jsonl(tmp_path / "d.jsonl", _records(2))
     (tmp_path / "bad.parquet").write_bytes(b"garbage")
-    res = runner.invoke(app, [a.format(tmp=tmp_path) for a in args])
-    assert res.exit_code == 2
-    assert message in res.output
-    assert "Traceback" not in res.output and res.exception is None or isinstance(res.exception, SystemExit)
+    res = run_cli("evaluate", *[a.format(tmp=tmp_path) for a in args])
+    assert res.returncode == 2
+    assert message in res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
