@@ -315,3 +315,19 @@ def test_rows_without_the_field_a_control_labels_are_rejected(world, tmp_path):
     assert _count(pid) == 0
     ok = json.dumps({"data": {"text": "有字段", "extra": None}}, ensure_ascii=False) + "\n"
     assert _upload(world, pid, "t.jsonl", ok.encode())["state"] == "succeeded"  # other null fields are fine
+
+
+def test_a_refused_import_writes_no_file(world):
+    """The policy is asked before the body is read: a caller who may not import leaves nothing on
+    disk, and an upload refused for its form's format is not kept either."""
+    pid = make_project(world)
+    uploads = world_data_dir() / "uploads"
+    body = (json.dumps({"data": {"text": "好"}}, ensure_ascii=False) + "\n").encode()
+    for who in ("annotator", "manager_b"):
+        r = world.client.post(f"/api/v1/projects/{pid}/imports", content=body,
+                              headers={**world.h(who), "Content-Type": "application/x-ndjson"})
+        assert r.status_code in (403, 404)
+    r = world.client.post(f"/api/v1/projects/{pid}/imports", files={"file": ("t.jsonl", body)}, data={"format": "xlsx"},
+                          headers=world.h("manager"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "format"
+    assert not uploads.exists() or not list(uploads.glob("*"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from crowdset.console import command_line
@@ -62,6 +63,20 @@ def test_project_from_labelstudio_config(world):
     bad = world.client.post("/api/v1/projects", json={"title": "LS", "labelstudio_config": "<View><Nope/>"},
                             headers=world.h("manager"))
     assert bad.status_code == 422
+    assert all(e["field"].startswith("labelstudio_config") for e in bad.json()["errors"])
+
+
+def test_labelstudio_config_errors_name_the_same_fields_everywhere():
+    """The API and the CLI both convert through ``label_schema_from_config``: one set of field names."""
+    from crowdset.annotation.labelstudio_config import label_schema_from_config
+    from crowdset.errors import Invalid
+
+    config = '<View><Text name="text" value="$text"/><Choices name="c" toName="nowhere"><Choice value="a"/>' \
+             "</Choices></View>"
+    with pytest.raises(Invalid) as caught:
+        label_schema_from_config(config)
+    fields = [e.field for e in caught.value.errors]
+    assert fields and all(f.startswith("labelstudio_config.") for f in fields), fields
 
 
 def test_cli_project_create(world, tmp_path):

@@ -111,3 +111,30 @@ def test_span_agreement_is_measured_for_ner_projects(world, tmp_path):
     latest = world.client.get(f"/api/v1/projects/{pid}/quality", headers=world.h("manager")).json()["latest"]
     summary = latest["agreement"]["entities"]["summary"]
     assert abs(summary["mean"] - 2 / 3) < 1e-9  # F1 = 2·1/(2+1)
+
+
+def test_quality_page_and_api_plot_the_same_history(world, tmp_path):
+    """Both read ``quality_runs.quality_report``: a structured control's mean pairwise agreement stands
+    in for the percent agreement it does not have, on the page as in the API."""
+    import json
+    import re
+
+    from tests.annotation.helpers import NER
+    from tests.web.test_manage_pages import sign_in
+
+    pid = make_project(world, schema=NER, overlap=2)
+    add_tasks(pid, [{"data": {"text": "张三在北京工作"}}], tmp_path)
+    for who in ("annotator", "annotator2"):
+        lease = world.client.post(f"/api/v1/projects/{pid}/next", headers=world.h(who)).json()
+        span = {"id": "s0", "start": 0, "end": 2, "label": "PER", "text": lease["data"]["text"][:2]}
+        world.client.post(f"/api/v1/annotations/{lease['annotation_id']}/submit",
+                          json={"result": {"entities": {"spans": [span]}}}, headers=world.h(who))
+    r = world.client.post(f"/api/v1/projects/{pid}/quality-runs", json={"method": "mv"}, headers=world.h("manager"))
+    assert world.client.get(r.json()["url"], headers=world.h("manager")).json()["state"] == "succeeded"
+    api = world.client.get(f"/api/v1/projects/{pid}/quality", headers=world.h("manager")).json()["history"]
+    assert [(h["control"], h["percent_agreement"]) for h in api] == [("entities", 1.0)]
+    sign_in(world, "manager")
+    page = world.client.get(f"/projects/{pid}/quality").text
+    data = json.loads(re.search(r'id="quality-data">(.*?)</script>', page, re.S).group(1))
+    assert [(h["run"], h["control"], h["percent_agreement"]) for h in data["history"]] == \
+        [(api[0]["run_id"], "entities", 1.0)]

@@ -206,3 +206,27 @@ def test_32_threads_pulling_and_submitting(world, tmp_path):
         assert n_taken == n_done  # no leases left behind
         assert state == ("done" if n_done == overlap else "open")
     assert sum(per_task.values()) == overlap * n_tasks  # every slot filled in the end
+
+
+def test_next_reads_the_project_and_the_callers_roles_once(world, tmp_path):
+    """/next asks the policy once: one read of the project and one of the caller's project roles,
+    whether it leases a new task or returns the one held."""
+    from sqlalchemy import event
+
+    pid = make_project(world)
+    add_tasks(pid, texts(3), tmp_path)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, params, context, executemany):  # noqa: ANN001, ARG001
+        statements.append(statement)
+
+    engine = get_db().engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for _ in range(2):  # a new lease, then the held one again
+            statements.clear()
+            assert _next(world, "annotator", pid) is not None
+            assert sum("FROM project_members" in q for q in statements) == 1, statements
+            assert sum("FROM projects" in q for q in statements) == 1, statements
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

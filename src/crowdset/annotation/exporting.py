@@ -16,8 +16,10 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crowdset.annotation import policy
 from crowdset.annotation.models import TASK_STATES, Annotation, Prediction, Project, Review, Task
 from crowdset.auth.models import User
+from crowdset.db import get_db
 from crowdset.errors import invalid
 from crowdset.formats import get_writer, writer_names
 
@@ -189,3 +191,32 @@ def stream_export(open_session, project_id: int, fmt: str, flt: ExportFilter | N
     thread.join()
     if failure:
         raise failure[0]
+
+
+@dataclass
+class ExportStream:
+    """An export on its way out: the file name and media type to send it under, and its bytes as
+    they are written (a thread with its own session writes them)."""
+
+    filename: str
+    media_type: str
+    chunks: Iterator[bytes]
+
+
+def open_export(s: Session, user: User, project_id: int, fmt: str, flt: ExportFilter) -> ExportStream:
+    """Start streaming the project's export in ``fmt``, for those who may review the project; the
+    format and filter are checked before a byte is sent."""
+    project = policy.get_project(s, user, project_id, "review")
+    check_format(fmt)
+    flt.check()
+    writer = get_writer(fmt)
+    return ExportStream(f"project-{project.id}.{writer.extension}", writer.media_type,
+                        stream_export(get_db().reading, project.id, fmt, flt))
+
+
+def export_project(s: Session, actor: User | None, project_id: int, fmt: str, out: IO[bytes],
+                   flt: ExportFilter | None = None) -> dict[str, Any]:
+    """Write the project's export in ``fmt`` to ``out`` in the caller's session, for those who may
+    review it (``actor`` None: the operator at the command line); the writer's report."""
+    project = policy.get_project(s, actor, project_id, "review")
+    return write_export(s, project, fmt, out, flt)

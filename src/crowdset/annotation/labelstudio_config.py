@@ -14,6 +14,7 @@ from typing import Any
 from xml.parsers import expat
 
 from crowdset.annotation.label_schema import Control, LabelSchema, SchemaError
+from crowdset.errors import FieldError, Invalid
 
 MAX_CONFIG_CHARS = 1_000_000
 """A labelling config is a few kilobytes; anything this large is not one."""
@@ -204,6 +205,18 @@ def labelstudio_config_to_schema(xml: str | bytes) -> LabelSchema:
         return LabelSchema.parse({"controls": entries})
     except SchemaError as exc:
         raise SchemaError([(_relabel(p, where), m) for p, m in exc.errors]) from None
+
+
+def label_schema_from_config(xml: str | bytes) -> dict[str, Any]:
+    """Our label schema (as stored) from a Label Studio config, for a project being created. Errors
+    name ``labelstudio_config.<tag path>`` (e.g. ``labelstudio_config.Choices[x].toName``), the same
+    whether the config came in an API body or a CLI option."""
+    try:
+        return labelstudio_config_to_schema(xml).model_dump(mode="json", exclude_none=True)
+    except SchemaError as exc:
+        raise Invalid("the Label Studio config cannot be converted",
+                      [FieldError(f"labelstudio_config.{path}" if path else "labelstudio_config", message)
+                       for path, message in exc.errors]) from None
 
 
 def _relabel(path: str, where: list[str]) -> str:

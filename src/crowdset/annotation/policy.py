@@ -69,9 +69,10 @@ def get_project(s: Session, user: User | None, project_id: int, need: str = "vie
     return project
 
 
-def projects_where(s: Session, user: User, need: str, limit: int = 500) -> list[Project]:
-    """The projects in which ``user`` may do ``need`` (the hubs of the pages list these)."""
-    q = select(Project).order_by(Project.id).limit(limit)
+def projects_where(s: Session, user: User, need: str, limit: int = 500, after: int = 0) -> list[Project]:
+    """The projects in which ``user`` may do ``need``, in id order after ``after`` (the project list of
+    the API and the hubs of the pages list these)."""
+    q = select(Project).where(Project.id > after).order_by(Project.id).limit(limit)
     if not user.is_admin:
         member = exists().where(ProjectMember.project_id == Project.id, ProjectMember.user_id == user.id,
                                 ProjectMember.role.in_(NEEDS[need]))
@@ -80,6 +81,13 @@ def projects_where(s: Session, user: User, need: str, limit: int = 500) -> list[
         else:
             q = q.where(member)
     return list(s.scalars(q))
+
+
+def check_hub(user: User, projects: list[Project], account_roles: tuple[str, ...]) -> None:
+    """A hub page (the list of one's projects) is for those who may work in at least one project, as
+    decided per project above, and for holders of the account role (who see an empty list)."""
+    if not projects and not (user.is_admin or user.has_role(*account_roles)):
+        raise Forbidden("no project of yours here")
 
 
 def has_annotated(s: Session, user: User, task_id: int) -> bool:

@@ -1,14 +1,21 @@
 """Projects and their members. Who may see, annotate, review, arbitrate or manage a project is
-decided in ``annotation.policy``; the services here call it."""
+decided in ``annotation.policy``; the services here call it, so the API, the pages and the CLI get
+the same answer from one call each.
+
+The ``project_to_*`` functions are for a face that shows a project for one purpose (the labelling
+workspace, the import form, the export form): the project, or NotFound/Forbidden as the policy says."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crowdset.annotation import policy
 from crowdset.annotation.label_schema import LabelSchema, SchemaError
+from crowdset.annotation.labelstudio_config import label_schema_from_config
 from crowdset.annotation.models import (
     PROJECT_ROLES,
     PROJECT_STATUSES,
@@ -16,9 +23,8 @@ from crowdset.annotation.models import (
     Project,
     ProjectMember,
 )
-from crowdset.annotation.policy import member_roles
 from crowdset.auth.models import User
-from crowdset.auth.service import get_org
+from crowdset.auth.service import get_org, get_user, visible_users
 from crowdset.errors import FieldError, Forbidden, Invalid, NotFound, invalid
 from crowdset.ledger.service import actor_of, append
 
@@ -58,7 +64,18 @@ def _check_settings(values: dict[str, Any]) -> None:
         raise Invalid("project settings are not valid", errors)
 
 
-def create_project(s: Session, actor: User | None, org_id: int, title: str, schema: Any, **settings: Any) -> Project:
+def create_project(s: Session, actor: User | None, org_id: int | None, title: str, schema: Any = None, *,
+                   labelstudio_config: str | None = None, **settings: Any) -> Project:
+    """A new project of ``org_id`` (None: the actor's organisation), its schema given as our label
+    schema or as a Label Studio config (exactly one); the actor becomes its manager."""
+    if org_id is None:
+        org_id = getattr(actor, "org_id", None)
+        if org_id is None:
+            raise invalid("org_id", "required for users without an organisation")
+    if (schema is None) == (labelstudio_config is None):
+        raise invalid("schema", "give exactly one of schema or labelstudio_config")
+    if labelstudio_config is not None:
+        schema = label_schema_from_config(labelstudio_config)
     if actor is not None and not (actor.is_admin or (actor.has_role("manager") and actor.org_id == org_id)):
         if actor.org_id != org_id:
             get_org(s, actor, org_id)  # 404 for another organisation
@@ -83,17 +100,38 @@ def create_project(s: Session, actor: User | None, org_id: int, title: str, sche
 
 
 def list_projects(s: Session, user: User, after: int = 0, limit: int = 50) -> list[Project]:
-    q = select(Project).where(Project.id > after).order_by(Project.id).limit(limit)
-    if not user.is_admin:
-        member = exists().where(ProjectMember.project_id == Project.id, ProjectMember.user_id == user.id)
-        if user.has_role("manager"):
-            q = q.where((Project.org_id == user.org_id) | member)
-        else:
-            q = q.where(member)
-    return list(s.scalars(q))
+    """The projects ``user`` may see, in id order after ``after``."""
+    return policy.projects_where(s, user, "view", limit, after)
 
 
-def update_project(s: Session, actor: User, project: Project, changes: dict[str, Any]) -> Project:
+def managed_projects(s: Session, user: User, limit: int = 200) -> list[Project]:
+    """The projects ``user`` may manage (the manager's project list); Forbidden for someone who
+    manages none and is no manager by account."""
+    rows = policy.projects_where(s, user, "manage", limit)
+    policy.check_hub(user, rows, ("manager",))
+    return rows
+
+
+def get_project(s: Session, user: User, project_id: int) -> Project:
+    """A project its members (and its organisation's managers) may see."""
+    return policy.get_project(s, user, project_id, "view")
+
+
+def project_to_annotate(s: Session, user: User, project_id: int) -> Project:
+    return policy.get_project(s, user, project_id, "annotate")
+
+
+def project_to_review(s: Session, user: User, project_id: int) -> Project:
+    return policy.get_project(s, user, project_id, "review")
+
+
+def project_to_manage(s: Session, user: User, project_id: int) -> Project:
+    return policy.get_project(s, user, project_id, "manage")
+
+
+def update_project(s: Session, actor: User, project_id: int, changes: dict[str, Any]) -> Project:
+    """Change a project's settings (``schema``: its label schema); its managers only."""
+    project = policy.get_project(s, actor, project_id, "manage")
     unknown = set(changes) - set(EDITABLE) - {"schema"}
     if unknown:
         raise invalid(sorted(unknown)[0], "not an editable setting")
@@ -107,18 +145,33 @@ def update_project(s: Session, actor: User, project: Project, changes: dict[str,
     return project
 
 
+def add_project_member(s: Session, actor: User | None, project_id: int, user_id: int, role: str) -> User:
+    """Give the user ``role`` in the project; its managers only (``actor`` None: the operator). A user
+    the actor may not see is not found."""
+    project = policy.get_project(s, actor, project_id, "manage")
+    member = s.get(User, user_id) if actor is None else get_user(s, actor, user_id)
+    if member is None:
+        raise NotFound(f"user {user_id} not found")
+    add_member(s, actor, project, member, role)
+    return member
+
+
 def add_member(s: Session, actor: User | None, project: Project, user: User, role: str) -> None:
+    """The step itself, for callers that hold the project already and asked the policy (the use case
+    above; seeding the demo)."""
     if role not in PROJECT_ROLES:
         raise invalid("role", f"one of {', '.join(PROJECT_ROLES)}")
     if user.org_id != project.org_id and not (actor is None or actor.is_admin):
         raise invalid("user_id", "the user belongs to another organisation")
-    if role not in member_roles(s, project.id, user.id):
+    if role not in policy.member_roles(s, project.id, user.id):
         s.add(ProjectMember(project_id=project.id, user_id=user.id, role=role))
         s.flush()
         append(s, "project.member_added", f"project:{project.id}", actor_of(actor), {"user_id": user.id, "role": role})
 
 
-def remove_member(s: Session, actor: User, project: Project, user_id: int, role: str) -> None:
+def remove_member(s: Session, actor: User, project_id: int, user_id: int, role: str) -> None:
+    """Take ``role`` in the project away from the user; its managers only."""
+    project = policy.get_project(s, actor, project_id, "manage")
     row = s.get(ProjectMember, (project.id, user_id, role))
     if row is None:
         raise NotFound(f"user {user_id} is not a {role} of this project")
@@ -126,6 +179,33 @@ def remove_member(s: Session, actor: User, project: Project, user_id: int, role:
     append(s, "project.member_removed", f"project:{project.id}", actor_of(actor), {"user_id": user_id, "role": role})
 
 
-def members(s: Session, project: Project) -> list[ProjectMember]:
+def _members(s: Session, project: Project) -> list[ProjectMember]:
     return list(s.scalars(select(ProjectMember).where(ProjectMember.project_id == project.id)
                           .order_by(ProjectMember.user_id, ProjectMember.role)))
+
+
+def list_members(s: Session, user: User, project_id: int) -> list[ProjectMember]:
+    """Who holds which role in the project; anyone who may see the project may see this."""
+    return _members(s, policy.get_project(s, user, project_id, "view"))
+
+
+@dataclass
+class MembersView:
+    """What the manager's members page shows: the members, the people of the project's organisation
+    who could be added, and a display name for every user id on the page."""
+
+    project: Project
+    members: list[ProjectMember]
+    candidates: list[User]
+    names: dict[int, str]
+
+
+def members_view(s: Session, user: User, project_id: int) -> MembersView:
+    project = policy.get_project(s, user, project_id, "manage")
+    rows = _members(s, project)
+    candidates = [u for u in visible_users(s, user, 0, 500) if u.org_id == project.org_id]
+    names = {u.id: u.display_name for u in candidates}
+    missing = {m.user_id for m in rows} - set(names)
+    if missing:
+        names |= {u.id: u.display_name for u in s.scalars(select(User).where(User.id.in_(missing)))}
+    return MembersView(project, rows, candidates, names)

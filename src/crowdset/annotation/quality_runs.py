@@ -9,6 +9,8 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -16,12 +18,15 @@ import pandas as pd
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from crowdset.annotation import policy
 from crowdset.annotation.label_schema import LabelSchema, classification_value
 from crowdset.annotation.models import Annotation, Prediction, Project, QualityRun, Task
 from crowdset.annotation.validation import schema_of
 from crowdset.auth.models import User
 from crowdset.errors import invalid
 from crowdset.gcpause import gc_paused
+from crowdset.jobs.models import Job
+from crowdset.jobs.service import submit_job
 from crowdset.ledger.rows import RowDigests, task_final_value
 from crowdset.ledger.service import actor_of, append_rows
 from crowdset.quality.aggregation import CLASSIFICATION_METHODS, aggregate
@@ -297,5 +302,101 @@ def _send_issues_to_review(s: Session, project: Project, task_ids: set[int]) -> 
 
 
 def quality_history(s: Session, project: Project, limit: int = 50) -> list[QualityRun]:
+    """The project's runs, newest first."""
     return list(s.scalars(select(QualityRun).where(QualityRun.project_id == project.id)
                           .order_by(QualityRun.id.desc()).limit(limit)))
+
+
+def request_quality_run(s: Session, user: User, project_id: int, method: str = "ds",
+                        control: str | None = None) -> Job:
+    """Ask for a run as a job, by a manager of the project; the method and control are checked now
+    (a 422 naming them), not left to fail in the job."""
+    project = policy.get_project(s, user, project_id, "manage")
+    quality_controls(project, method, control)
+    return submit_job(s, "quality.run", {"project_id": project.id, "method": method, "control": control,
+                                         "user_id": user.id}, user)
+
+
+def run_project_quality(s: Session, actor: User | None, project_id: int, method: str = "ds",
+                        control: str | None = None, progress: ProgressFn | None = None) -> QualityRun:
+    """``run_quality`` now, in the caller's transaction, by a manager of the project (``actor`` None:
+    the operator at the command line)."""
+    project = policy.get_project(s, actor, project_id, "manage")
+    return run_quality(s, actor, project, method, control, progress)
+
+
+@dataclass
+class QualityPoint:
+    """One control of one run, for the agreement history plot. ``percent_agreement`` is the mean
+    pairwise agreement for structured controls (spans, boxes...), which have no percent agreement."""
+
+    run_id: int
+    created_at: datetime
+    method: str
+    control: str
+    percent_agreement: float | None
+    fleiss_kappa: float | None
+    krippendorff_alpha: float | None
+
+
+@dataclass
+class WorkerScore:
+    """One annotator in a run, over its controls (the worst control wins): gold accuracy, agreement
+    with the consensus and the spam flag. ``name``: the display name of a user of ours (None for
+    annotators named in imported files)."""
+
+    worker: str
+    name: str | None
+    labels: int
+    gold_accuracy: float | None
+    consensus_agreement: float | None
+    is_spam: bool
+    spam_reason: str
+
+
+@dataclass
+class QualityReport:
+    project: Project
+    latest: QualityRun | None
+    history: list[QualityPoint]  # oldest first
+    workers: list[WorkerScore]  # of the latest run
+
+
+def quality_report(s: Session, user: User, project_id: int) -> QualityReport:
+    """The latest run in full, the agreement history of every run and the latest run's annotator
+    scores, for those who may review the project (the API's quality, the quality page)."""
+    project = policy.get_project(s, user, project_id, "review")
+    runs = quality_history(s, project)
+    history = [QualityPoint(run_id=r.id, created_at=r.created_at, method=r.method, control=control,
+                            percent_agreement=a["summary"].get("percent_agreement", a["summary"].get("mean")),
+                            fleiss_kappa=a["summary"].get("fleiss_kappa"),
+                            krippendorff_alpha=a["summary"].get("krippendorff_alpha"))
+               for r in reversed(runs) for control, a in (r.agreement or {}).items()]
+    latest = runs[0] if runs else None
+    return QualityReport(project, latest, history, worker_scores(s, latest))
+
+
+def _user_id(worker: Any) -> int | None:
+    """Runs name our users "user:<id>" (and imported annotators "import:<name>")."""
+    tail = str(worker).removeprefix("user:")
+    return int(tail) if tail.isdigit() else None
+
+
+def worker_scores(s: Session, run: QualityRun | None) -> list[WorkerScore]:
+    """One row per annotator of ``run``, with our users' display names."""
+    workers = run.workers if run is not None else []
+    ids = {uid for w in workers if (uid := _user_id(w.get("worker"))) is not None}
+    names = dict(s.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    rows = []
+    for w in workers:
+        wid = str(w.get("worker"))
+        per = [v for k, v in w.items() if k != "worker" and isinstance(v, dict)]
+        acc = [v["gold_accuracy"] for v in per if isinstance(v.get("gold_accuracy"), int | float)]
+        agree = [v["consensus_agreement"] for v in per if isinstance(v.get("consensus_agreement"), int | float)]
+        reasons = [v["spam_reason"] for v in per if v.get("is_spam") and v.get("spam_reason")]
+        rows.append(WorkerScore(worker=wid, name=names.get(_user_id(wid)),
+                                labels=sum(int(v.get("n_labels") or 0) for v in per),
+                                gold_accuracy=min(acc) if acc else None,
+                                consensus_agreement=min(agree) if agree else None,
+                                is_spam=any(v.get("is_spam") for v in per), spam_reason="; ".join(reasons)))
+    return rows

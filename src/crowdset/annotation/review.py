@@ -6,6 +6,8 @@ result and the method that produced it."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, or_, select
@@ -139,19 +141,78 @@ def resolve(s: Session, expert: User, task_id: int, result: dict[str, Any], comm
     return task
 
 
-def review_queue(s: Session, user: User, project_id: int, after: int = 0, limit: int = 50) -> list[Annotation]:
-    get_project(s, user, project_id, "review")
-    return list(s.scalars(select(Annotation).where(
+def _submitted_by_task(s: Session, task_ids: list[int]) -> dict[int, list[Annotation]]:
+    """``submitted`` for many tasks in one query (a queue page shows each task's annotations)."""
+    out: dict[int, list[Annotation]] = defaultdict(list)
+    if task_ids:
+        for a in s.scalars(select(Annotation).where(Annotation.task_id.in_(task_ids),
+                                                    Annotation.status == "submitted")
+                           .order_by(Annotation.submitted_at, Annotation.id)):
+            out[a.task_id].append(a)
+    return out
+
+
+@dataclass
+class ReviewItem:
+    """An annotation waiting for review, its task, and every submitted annotation of that task (in
+    submission order, the reviewed one included) to compare it with."""
+
+    annotation: Annotation
+    task: Task
+    submitted: list[Annotation]
+
+
+@dataclass
+class ReviewQueue:
+    project: Project
+    items: list[ReviewItem]
+
+
+def review_queue(s: Session, user: User, project_id: int, after: int = 0, limit: int = 50) -> ReviewQueue:
+    """Annotations of the project waiting for review, oldest first, after annotation id ``after``;
+    never the user's own (nobody reviews their own work)."""
+    project = get_project(s, user, project_id, "review")
+    anns = list(s.scalars(select(Annotation).where(
         Annotation.project_id == project_id, Annotation.review_state == "pending", Annotation.id > after,
         Annotation.status == "submitted", or_(Annotation.user_id.is_(None), Annotation.user_id != user.id),
     ).order_by(Annotation.id).limit(limit)))
+    task_ids = sorted({a.task_id for a in anns})
+    tasks = {t.id: t for t in s.scalars(select(Task).where(Task.id.in_(task_ids)))} if task_ids else {}
+    subs = _submitted_by_task(s, task_ids)
+    return ReviewQueue(project, [ReviewItem(a, tasks[a.task_id], subs.get(a.task_id, [])) for a in anns])
 
 
-def arbitration_queue(s: Session, user: User, project_id: int, after: int = 0, limit: int = 50) -> list[Task]:
-    get_project(s, user, project_id, "arbitrate")
+@dataclass
+class ArbitrationItem:
+    """A disputed task, its submitted annotations (in submission order) and their consensus (None
+    when none carries a result)."""
+
+    task: Task
+    annotations: list[Annotation]
+    consensus: dict[str, Any] | None
+
+
+@dataclass
+class ArbitrationQueue:
+    project: Project
+    items: list[ArbitrationItem]
+
+
+def arbitration_queue(s: Session, user: User, project_id: int, after: int = 0, limit: int = 50) -> ArbitrationQueue:
+    """Tasks of the project waiting for an expert, after task id ``after``; never a task the user
+    annotated (nobody arbitrates their own work)."""
+    project = get_project(s, user, project_id, "arbitrate")
     own = exists().where(Annotation.task_id == Task.id, Annotation.user_id == user.id)
-    return list(s.scalars(select(Task).where(Task.project_id == project_id, Task.state == "arbitration",
-                                             Task.id > after, ~own).order_by(Task.id).limit(limit)))
+    tasks = list(s.scalars(select(Task).where(Task.project_id == project_id, Task.state == "arbitration",
+                                              Task.id > after, ~own).order_by(Task.id).limit(limit)))
+    subs = _submitted_by_task(s, [t.id for t in tasks])
+    schema = schema_of(project)
+    items = []
+    for t in tasks:
+        anns = subs.get(t.id, [])
+        results = [a.result for a in anns if a.result]
+        items.append(ArbitrationItem(t, anns, consensus.consensus(schema, results)[0] if results else None))
+    return ArbitrationQueue(project, items)
 
 
 def feedback(s: Session, user: User, project_id: int | None = None, limit: int = 50) -> list[tuple[Review, Annotation]]:

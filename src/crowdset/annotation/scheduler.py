@@ -14,6 +14,7 @@ the counter update happens under the row lock. The unique (task, user) index is 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, select, update
@@ -22,7 +23,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from crowdset.annotation.models import Annotation, Project, Task
+from crowdset.annotation import policy
+from crowdset.annotation.models import Annotation, Prediction, Project, Task
 from crowdset.auth.models import User
 from crowdset.db import utcnow
 from crowdset.errors import Forbidden
@@ -118,6 +120,28 @@ def next_task(s: Session, user: User, project: Project, prefetch: bool = False) 
     s.execute(update(Task).where(Task.id == task.id).values(n_taken=Task.n_taken + 1),
               execution_options={"synchronize_session": False})
     return ann
+
+
+@dataclass
+class Lease:
+    """A leased task as its annotator is shown it: the lease (with any draft), the task, and the
+    model predictions stored for the task (pre-annotations)."""
+
+    annotation: Annotation
+    task: Task
+    predictions: list[Prediction]
+
+
+def lease_next(s: Session, user: User, project_id: int, prefetch: bool = False) -> Lease | None:
+    """``next_task`` for the annotator asking by project id (the /next of the API and the workspace);
+    None when nothing is left for them."""
+    project = policy.get_project(s, user, project_id, "annotate")
+    ann = next_task(s, user, project, prefetch)
+    if ann is None:
+        return None
+    task = ann.task
+    preds = list(s.scalars(select(Prediction).where(Prediction.task_id == task.id).order_by(Prediction.id)))
+    return Lease(ann, task, preds)
 
 
 def _lease(s: Session, project: Project, user: User, task_id: int, now: datetime) -> Annotation:

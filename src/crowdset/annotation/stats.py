@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crowdset.annotation import policy
 from crowdset.annotation.models import TASK_STATES, Annotation, Project, Task
 from crowdset.auth.models import User
 
 
+@dataclass
+class ProjectProgress:
+    project: Project
+    stats: dict[str, Any]  # ``project_stats``
+
+
+def project_progress(s: Session, user: User, project_id: int) -> ProjectProgress:
+    """The project and its statistics, for those who may review it (the API's stats, the overview page)."""
+    project = policy.get_project(s, user, project_id, "review")
+    return ProjectProgress(project, project_stats(s, project))
+
+
 def project_stats(s: Session, project: Project, days: int = 30) -> dict[str, Any]:
+    """Tasks by state, annotations by status, submissions per day over ``days`` and per annotator."""
     by_state = dict.fromkeys(TASK_STATES, 0)
     for state, n in s.execute(select(Task.state, func.count()).where(Task.project_id == project.id,
                                                                      Task.is_gold.is_(False)).group_by(Task.state)):

@@ -15,27 +15,20 @@ from crowdset.errors import CrowdsetError, FieldError, Invalid
 project_app = typer.Typer(help="Annotation projects.", no_args_is_help=True)
 
 
-def _read_schema(schema: Path | None, ls_config: Path | None) -> dict:
-    from crowdset.annotation.label_schema import SchemaError
-
+def _read_schema(schema: Path | None, ls_config: Path | None) -> tuple[dict | None, str | None]:
+    """The schema file's JSON or the Label Studio config's text (exactly one given); the conversion of
+    a config is the service's, whose errors name ``labelstudio_config.<tag>`` as the API's do."""
     if (schema is None) == (ls_config is None):
         raise Invalid("give exactly one of --schema or --labelstudio-config", [FieldError("schema", "required")])
     if schema is not None:
         try:
-            return json.loads(schema.read_text(encoding="utf-8"))
+            return json.loads(schema.read_text(encoding="utf-8")), None
         except (OSError, json.JSONDecodeError) as exc:
             raise Invalid(f"cannot read {schema}: {exc}", [FieldError("schema", str(exc))]) from None
-    from crowdset.annotation.labelstudio_config import labelstudio_config_to_schema
-
     try:
-        text = ls_config.read_text(encoding="utf-8")
+        return None, ls_config.read_text(encoding="utf-8")
     except OSError as exc:
         raise Invalid(f"cannot read {ls_config}: {exc}", [FieldError("labelstudio_config", str(exc))]) from None
-    try:
-        return labelstudio_config_to_schema(text).model_dump(mode="json", exclude_none=True)
-    except SchemaError as exc:
-        raise Invalid("the Label Studio config cannot be converted",
-                      [FieldError(p or "labelstudio_config", m) for p, m in exc.errors]) from None
 
 
 @project_app.command("create")
@@ -58,11 +51,12 @@ def create(
     from crowdset.db import get_db
 
     try:
-        label_schema = _read_schema(schema, labelstudio_config)
+        label_schema, config = _read_schema(schema, labelstudio_config)
         text = instructions.read_text(encoding="utf-8") if instructions else ""
         with get_db().transaction() as s:
             project = create_project(
-                s, None, find_org(s, org).id, title, label_schema, instructions=text, overlap=overlap,
+                s, None, find_org(s, org).id, title, label_schema, labelstudio_config=config, instructions=text,
+                overlap=overlap,
                 gold_ratio=gold_ratio, review_policy=review_policy, review_sample=review_sample,
                 agreement_threshold=agreement_threshold, lease_seconds=lease_seconds)
             project_id = project.id
@@ -78,14 +72,13 @@ def add_member_cmd(
     role: Annotated[str, typer.Option(help="manager | annotator | reviewer | expert")] = "annotator",
 ) -> None:
     """Give a user a role in a project."""
-    from crowdset.annotation.policy import get_project
-    from crowdset.annotation.projects import add_member
+    from crowdset.annotation.projects import add_project_member
     from crowdset.auth.service import find_user
     from crowdset.db import get_db
 
     try:
         with get_db().transaction() as s:
-            add_member(s, None, get_project(s, None, project), find_user(s, user), role)
+            add_project_member(s, None, project, find_user(s, user).id, role)
     except CrowdsetError as exc:
         raise error_exit(exc) from None
     typer.echo(f"{user} is now {role} in project {project}")
@@ -98,16 +91,15 @@ def quality_cmd(
     control: Annotated[str | None, typer.Option(help="one classification control (all when omitted)")] = None,
 ) -> None:
     """Run quality control on a project: final labels, agreement, annotator scores, label errors."""
-    from crowdset.annotation.policy import get_project
-    from crowdset.annotation.quality_runs import run_quality
+    from crowdset.annotation.quality_runs import run_project_quality
     from crowdset.db import get_db
 
     try:
         with progress_bar() as bar:
             task = bar.add_task("quality", total=100)
             with get_db().transaction() as s:
-                run = run_quality(s, None, get_project(s, None, project), method, control,
-                                  lambda pct, msg: bar.update(task, completed=pct, description=msg))
+                run = run_project_quality(s, None, project, method, control,
+                                          lambda pct, msg: bar.update(task, completed=pct, description=msg))
                 summary = {name: a["summary"] for name, a in run.agreement.items()}
                 counts = (run.id, run.n_tasks, run.n_finalised, len(run.label_issues))
     except CrowdsetError as exc:
@@ -125,16 +117,15 @@ def import_cmd(
     format: Annotated[str | None, typer.Option(help="jsonl | csv | labelstudio (guessed when omitted)")] = None,
 ) -> None:
     """Import tasks into a project: all rows or none (every bad row is listed)."""
-    from crowdset.annotation.importing import import_file
-    from crowdset.annotation.policy import get_project
+    from crowdset.annotation.import_requests import import_now
     from crowdset.db import get_db
 
     try:
         with progress_bar() as bar:
             task = bar.add_task("importing", total=100)
             with get_db().transaction() as s:
-                report = import_file(s, None, get_project(s, None, project), file, format,
-                                     lambda pct, msg: bar.update(task, completed=pct, description=msg))
+                report = import_now(s, None, project, file, format,
+                                    lambda pct, msg: bar.update(task, completed=pct, description=msg))
     except CrowdsetError as exc:
         raise error_exit(exc) from None
     typer.echo(f"imported {report['tasks']} tasks ({report['gold']} gold, {report['predictions']} predictions, "
@@ -151,21 +142,23 @@ def export_cmd(
     annotator: Annotated[str | None, typer.Option(help="only tasks this user (email or id) annotated")] = None,
 ) -> None:
     """Export a project, streaming (constant memory)."""
-    from crowdset.annotation.exporting import ExportFilter, write_export
-    from crowdset.annotation.policy import get_project
+    from crowdset.annotation.exporting import ExportFilter, export_project
     from crowdset.auth.service import find_user
     from crowdset.db import get_db
 
     try:
         with get_db().reading() as s:
-            proj = get_project(s, None, project)
             flt = ExportFilter(state=status, annotator_id=find_user(s, annotator).id if annotator else None)
             if output is None:
-                report = write_export(s, proj, format, sys.stdout.buffer, flt)
+                report = export_project(s, None, project, format, sys.stdout.buffer, flt)
             else:
                 tmp = output.with_name(output.name + ".partial")
-                with tmp.open("wb") as out:
-                    report = write_export(s, proj, format, out, flt)
+                try:
+                    with tmp.open("wb") as out:
+                        report = export_project(s, None, project, format, out, flt)
+                except BaseException:
+                    tmp.unlink(missing_ok=True)  # a refused or failed export leaves no partial file
+                    raise
                 tmp.replace(output)
     except CrowdsetError as exc:
         raise error_exit(exc) from None

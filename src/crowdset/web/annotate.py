@@ -4,6 +4,8 @@ API from the page's scripts, so the same rules (leases, validation, roles) apply
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -12,10 +14,11 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crowdset.annotation import policy
+from crowdset.annotation import policy, review
 from crowdset.annotation import projects as svc
 from crowdset.annotation import review as rev
 from crowdset.annotation.models import Annotation, Project, Task
+from crowdset.annotation.projects import project_to_annotate
 from crowdset.annotation.scheduler import gold_accuracy
 from crowdset.auth.models import User
 from crowdset.db import get_db
@@ -26,11 +29,12 @@ from crowdset.web.render import render
 router = APIRouter(include_in_schema=False)
 
 
-def _project_for(request: Request, s: Session, user: User, project_id: int, need: str) -> Project:
-    """The project when the user may ``need`` it; the 403 page otherwise (404 and 403 look alike,
-    so a page never tells whether a project it hides exists)."""
+@contextmanager
+def _forbidden_page(request: Request) -> Iterator[None]:
+    """A service's NotFound or Forbidden as the 403 page (404 and 403 look alike, so a page never
+    tells whether a project it hides exists)."""
     try:
-        return policy.get_project(s, user, project_id, need)
+        yield
     except CrowdsetError:
         raise PageDenied(render(request, "forbidden.html", status=403)) from None
 
@@ -92,7 +96,8 @@ def work_home(request: Request) -> Response:
 def work_loop(project_id: int, request: Request) -> Response:
     user = page_user(request)
     with get_db().reading() as s:
-        project = _project_for(request, s, user, project_id, "annotate")
+        with _forbidden_page(request):
+            project = project_to_annotate(s, user, project_id)
         today = done_today(s, user.id, project.id)
     return render(request, "annotate/label.html", project=project, info=_schema_info(project), today=today)
 
@@ -123,40 +128,31 @@ def review_home(request: Request) -> Response:
     return render(request, "annotate/review_home.html", rows=rows)
 
 
-def _others(s: Session, task_id: int, but: int | None = None) -> list[dict[str, Any]]:
-    """The task's submitted annotations, annotators shown by number only (reviewers judge work, not people)."""
-    out = []
-    for i, a in enumerate(rev.submitted(s, task_id), start=1):
-        if a.id != but:
-            out.append({"id": a.id, "n": i, "result": a.result, "review_state": a.review_state})
-    return out
+def _others(submitted: list[Annotation], but: int | None = None) -> list[dict[str, Any]]:
+    """A task's submitted annotations (in submission order) but ``but``, annotators shown by number
+    only (reviewers judge work, not people)."""
+    return [{"id": a.id, "n": i, "result": a.result, "review_state": a.review_state}
+            for i, a in enumerate(submitted, start=1) if a.id != but]
 
 
 @router.get("/review/{project_id}")
 def review_page(project_id: int, request: Request) -> Response:
     user = page_user(request)
-    with get_db().reading() as s:
-        project = _project_for(request, s, user, project_id, "review")
-        anns = rev.review_queue(s, user, project.id, 0, 50)
-        tasks = {t.id: t for t in s.scalars(select(Task).where(Task.id.in_([a.task_id for a in anns])))}
-        items = [{"annotation_id": a.id, "task_id": a.task_id, "data": tasks[a.task_id].data, "result": a.result,
-                  "lead_time": a.lead_time, "others": _others(s, a.task_id, but=a.id)} for a in anns]
-    return render(request, "annotate/review.html", project=project, info=_schema_info(project), items=items)
+    with get_db().reading() as s, _forbidden_page(request):
+        queue = review.review_queue(s, user, project_id, 0, 50)
+        items = [{"annotation_id": i.annotation.id, "task_id": i.task.id, "data": i.task.data,
+                  "result": i.annotation.result, "lead_time": i.annotation.lead_time,
+                  "others": _others(i.submitted, but=i.annotation.id)} for i in queue.items]
+    return render(request, "annotate/review.html", project=queue.project, info=_schema_info(queue.project),
+                  items=items)
 
 
 @router.get("/arbitrate/{project_id}")
 def arbitrate_page(project_id: int, request: Request) -> Response:
     user = page_user(request)
-    from crowdset.annotation.consensus import consensus
-    from crowdset.annotation.validation import schema_of
-
-    with get_db().reading() as s:
-        project = _project_for(request, s, user, project_id, "arbitrate")
-        items = []
-        for t in rev.arbitration_queue(s, user, project.id, 0, 50):
-            others = _others(s, t.id)
-            results = [o["result"] for o in others if o["result"]]
-            items.append({"task_id": t.id, "data": t.data, "agreement": t.agreement, "annotations": others,
-                          "consensus": consensus(schema_of(project), results)[0] if results else None})
-    return render(request, "annotate/arbitrate.html", project=project, info=_schema_info(project), items=items)
-
+    with get_db().reading() as s, _forbidden_page(request):
+        queue = review.arbitration_queue(s, user, project_id, 0, 50)
+        items = [{"task_id": i.task.id, "data": i.task.data, "agreement": i.task.agreement,
+                  "annotations": _others(i.annotations), "consensus": i.consensus} for i in queue.items]
+    return render(request, "annotate/arbitrate.html", project=queue.project, info=_schema_info(queue.project),
+                  items=items)
