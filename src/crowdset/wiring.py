@@ -80,9 +80,9 @@ def api_routers() -> list[APIRouter]:
 
 def page_routers() -> list[APIRouter]:
     """The web pages, one router a domain (the shell's log-in and language switch first)."""
-    from crowdset.web import annotate, datasets, manage, shell
+    from crowdset.web import annotate, datasets, manage, shell, workbench
 
-    return [shell.router, manage.router, datasets.router, annotate.router]
+    return [shell.router, workbench.router, manage.router, datasets.router, annotate.router]
 
 
 def job_subject_checks() -> dict[str, SubjectCheck]:

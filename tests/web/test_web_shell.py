@@ -13,16 +13,16 @@ def _csrf(html: str) -> str:
 
 def test_home_is_chinese_by_default_and_switches_to_english(world):
     c = world.client
-    r = c.get("/")
+    r = c.get("/")  # a visitor gets what the platform has and the log-in (the workbench needs a user)
     assert r.status_code == 200
-    assert 'lang="zh-CN"' in r.text and "众包标注" in r.text and "登录" in r.text
+    assert 'lang="zh-CN"' in r.text and "众包标注与高质量数据集平台" in r.text and 'href="/login"' in r.text
     r = c.get("/lang/en?next=/", follow_redirects=True)
-    assert 'lang="en"' in r.text and "Crowd annotation" in r.text
+    assert 'lang="en"' in r.text and "A platform for crowd annotation and high-quality datasets." in r.text
     r = c.get("/lang/zh_CN?next=https://evil.example/", follow_redirects=False)
     assert r.headers["location"] == "/"  # no open redirect
     c.cookies.clear()
     r = c.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
-    assert "Crowd annotation" in r.text
+    assert "A platform for crowd annotation" in r.text
 
 
 def test_login_sets_httponly_samesite_cookie_and_logout_ends_it(world):
@@ -35,7 +35,7 @@ def test_login_sets_httponly_samesite_cookie_and_logout_ends_it(world):
     cookie = r.headers["set-cookie"]
     assert "crowdset_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
     home = c.get("/")
-    assert "manager" in home.text and "退出登录" in home.text
+    assert "manager" in home.text and "退出登录" in home.text and "工作台" in home.text
     # the API accepts the session cookie for reads...
     assert c.get("/api/v1/me").json()["email"] == "manager@example.com"
     # ...but a cookie-authenticated write without the CSRF header is refused

@@ -1,4 +1,5 @@
-"""Page routes: home, log-in, log-out, language switch. Business logic stays in services."""
+"""Page routes: log-in, log-out, language switch (the home page is web/workbench.py). Business logic stays
+in services."""
 
 from __future__ import annotations
 
@@ -28,11 +29,6 @@ def safe_next(target: str | None) -> str:
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
-
-
-@router.get("/")
-def home(request: Request) -> Response:
-    return render(request, "home.html")
 
 
 @router.get("/login")
