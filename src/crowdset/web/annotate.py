@@ -6,18 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, time
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crowdset.annotation import policy, review
+from crowdset.annotation import policy, review, workload
 from crowdset.annotation import projects as svc
 from crowdset.annotation import review as rev
-from crowdset.annotation.models import Annotation, Project, Task
+from crowdset.annotation.models import Annotation, Project
 from crowdset.annotation.projects import project_to_annotate
 from crowdset.annotation.scheduler import gold_accuracy
 from crowdset.auth.models import User
@@ -37,19 +35,6 @@ def _forbidden_page(request: Request) -> Iterator[None]:
         yield
     except CrowdsetError:
         raise PageDenied(render(request, "forbidden.html", status=403)) from None
-
-
-def _today_start() -> datetime:
-    return datetime.combine(datetime.now(UTC).date(), time.min, tzinfo=UTC)
-
-
-def done_today(s: Session, user_id: int, project_id: int | None = None) -> int:
-    q = select(func.count(Annotation.id)).where(
-        Annotation.user_id == user_id, Annotation.submitted_at >= _today_start(),
-        Annotation.status.in_(("submitted", "rejected")))
-    if project_id is not None:
-        q = q.where(Annotation.project_id == project_id)
-    return int(s.scalar(q) or 0)
 
 
 def _projects_with_role(s: Session, user: User, roles: tuple[str, ...]) -> list[Project]:
@@ -76,19 +61,18 @@ def work_home(request: Request) -> Response:
     user = page_user(request)
     with get_db().reading() as s:
         rows = []
-        mine = [p for p in svc.list_projects(s, user, 0, 500)
-                if user.is_admin or "annotator" in policy.member_roles(s, p.id, user.id)]
+        mine = svc.list_projects(s, user, 0, 500) if user.is_admin else workload.projects_as(s, user, "annotator")
         _hub_denied(request, user, mine, ("annotator",))
+        today_by_project = workload.done_today_by_project(s, user.id, [p.id for p in mine])
         for p in mine:
             correct, answered = gold_accuracy(s, p.id, user.id)
-            total = s.scalar(select(func.count(Annotation.id)).where(
-                Annotation.project_id == p.id, Annotation.user_id == user.id, Annotation.status == "submitted"))
-            rows.append({"project": p, "today": done_today(s, user.id, p.id), "total": int(total or 0),
+            rows.append({"project": p, "today": today_by_project.get(p.id, 0),
+                         "total": workload.submitted_total(s, user.id, p.id),
                          "gold": (correct / answered) if answered else None, "gold_n": answered})
         titles = {p.id: p.title for p in svc.list_projects(s, user, 0, 500)}
         feedback = [{"review": r, "project_id": a.project_id, "title": titles.get(a.project_id, str(a.project_id)),
                      "task_id": a.task_id} for r, a in rev.feedback(s, user, None, 30)]
-        today = done_today(s, user.id)
+        today = workload.done_today(s, user.id)
     return render(request, "annotate/work.html", rows=rows, feedback=feedback, today=today)
 
 
@@ -98,16 +82,8 @@ def work_loop(project_id: int, request: Request) -> Response:
     with get_db().reading() as s:
         with _forbidden_page(request):
             project = project_to_annotate(s, user, project_id)
-        today = done_today(s, user.id, project.id)
+        today = workload.done_today(s, user.id, project.id)
     return render(request, "annotate/label.html", project=project, info=_schema_info(project), today=today)
-
-
-def _pending_counts(s: Session, project_id: int) -> tuple[int, int]:
-    review = s.scalar(select(func.count(Annotation.id)).where(
-        Annotation.project_id == project_id, Annotation.review_state == "pending", Annotation.status == "submitted"))
-    arbitration = s.scalar(select(func.count(Task.id)).where(Task.project_id == project_id,
-                                                              Task.state == "arbitration"))
-    return int(review or 0), int(arbitration or 0)
 
 
 @router.get("/review")
@@ -119,7 +95,7 @@ def review_home(request: Request) -> Response:
         _hub_denied(request, user, projects, ("reviewer", "expert", "manager"))
         for p in projects:
             roles = policy.member_roles(s, p.id, user.id)
-            n_review, n_arb = _pending_counts(s, p.id)
+            n_review, n_arb = workload.pending_counts(s, p.id)
             rows.append({"project": p, "review": n_review, "arbitration": n_arb,
                          "can_review": policy.allowed(s, user, p, "review"),
                          "can_arbitrate": policy.allowed(s, user, p, "arbitrate") and ("expert" in roles or
