@@ -17,6 +17,11 @@ from babel.support import NullTranslations, Translations
 LOCALES_DIR = Path(__file__).parent / "locales"
 SUPPORTED = {"zh_CN": "简体中文", "en": "English"}
 DEFAULT = "zh_CN"
+API_DEFAULT = "en"
+"""The API's language when a request asks for none (pages default to Chinese): clients and scripts
+written against the English texts keep working."""
+LANG_COOKIE = "crowdset_lang"
+"""The cookie the language switch of the pages sets (read by pages and by the API alike)."""
 
 
 @cache

@@ -15,7 +15,18 @@ from crowdset.auth import service as auth
 from crowdset.db import get_db
 from crowdset.http import csrf
 from crowdset.http.deps import SESSION_COOKIE
-from crowdset.i18n import pick_locale
+from crowdset.i18n import API_DEFAULT, LANG_COOKIE, pick_locale
+
+
+def api_locale(request: Request) -> str:
+    """The language of the API's texts (problems, job messages) for ``request``: Chinese only when the
+    request asks for it (the language cookie the pages set, or ``Accept-Language: zh...``), else
+    English. Pages keep their own choice (``request.state.locale``, Chinese by default)."""
+    chosen = request.scope.get("state", {}).get("locale")
+    if chosen:
+        return chosen
+    return pick_locale(None, request.cookies.get(LANG_COOKIE), None, request.headers.get("accept-language"),
+                       API_DEFAULT)
 
 
 def _page_user(raw_session: str) -> object | None:
@@ -48,6 +59,8 @@ class RequestContextMiddleware:
                 request.query_params.get("lang"), request.cookies.get(self.lang_cookie),
                 getattr(user, "locale", None), request.headers.get("accept-language"), self.default_locale,
             )
+        elif is_api:  # no database read: only what the request itself says
+            state["locale"] = api_locale(Request(scope))
         # set by the security-headers middleware (which trusts X-Forwarded-Proto when configured)
         secure = bool(state.get("https", scope.get("scheme") == "https"))
 

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from crowdset.errors import FieldError, Invalid
 from crowdset.http.limits import LIMIT_KEY
 from crowdset.http.types import MAX_ID
+from crowdset.messages import msg
 from crowdset.safetext import json_problems, printable, text_problem
 from crowdset.settings import get_settings
 
@@ -55,7 +56,7 @@ async def _body_problems(request: Request) -> list[FieldError]:
     if not raw:
         return []
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:2]:  # what json.loads took for UTF-16/32
-        return [FieldError("body", "JSON must be UTF-8 (this looks like UTF-16 or UTF-32)")]
+        return [FieldError("body", msg("request.json_utf16"))]
     return [FieldError(path or "body", message) for path, message in json_problems(await request.json())]
 
 
@@ -67,7 +68,7 @@ def _out_of_key_range(request: Request) -> list[FieldError]:
         digits = raw.strip().lstrip("+-") if isinstance(raw, str) else ""
         if param.field_info.annotation is int and digits.isascii() and digits.isdigit():
             if len(digits) > 10 or int(digits) > MAX_ID:
-                errors.append(FieldError(param.name, f"an id from 1 to {MAX_ID}"))
+                errors.append(FieldError(param.name, msg("field.id_range", max=MAX_ID)))
     return errors
 
 
@@ -85,4 +86,4 @@ async def check_input(request: Request) -> None:
             errors.append(FieldError(printable(name), problem))
     errors += await _body_problems(request)
     if errors:
-        raise Invalid("the request is not valid; see errors", errors)
+        raise Invalid(msg("request.invalid"), errors)

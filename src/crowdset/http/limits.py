@@ -7,7 +7,11 @@ import json
 from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from crowdset.http.context import api_locale
+from crowdset.messages import msg
 
 LIMIT_KEY = "crowdset.body_limit"
 
@@ -19,7 +23,7 @@ class BodyTooLarge(HTTPException):
     it would become a vague 400 instead."""
 
     def __init__(self, limit: int = 0) -> None:
-        super().__init__(413, f"the request body exceeds {limit} bytes")
+        super().__init__(413, str(msg("request.body_too_large", limit=limit)))
         self.limit = limit
 
 
@@ -39,7 +43,7 @@ class BodyLimitMiddleware:
             if name == b"content-length":
                 try:
                     if int(value) > limit:
-                        await _reject(send, limit)
+                        await _reject(scope, send, limit)
                         return
                 except ValueError:
                     pass
@@ -65,17 +69,21 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _reject(send, limit)
+                await _reject(scope, send, limit)
 
 
-async def _reject(send: Send, limit: int) -> None:
+async def _reject(scope: Scope, send: Send, limit: int) -> None:
+    """The 413 problem, written here (outside the app and its handlers), in the request's language."""
+    locale = api_locale(Request(scope))
+    detail, message = msg("request.body_too_large", limit=limit), msg("request.at_most_bytes", limit=limit)
     body = json.dumps({
         "type": "https://crowdset.dev/problems/too-large",
-        "title": "Request body too large",
+        "title": msg("title.too-large").render(locale),
         "status": 413,
-        "detail": f"the request body exceeds {limit} bytes",
-        "errors": [{"field": "body", "message": f"at most {limit} bytes"}],
-    }).encode()
+        "detail": detail.render(locale), "code": detail.code, "params": detail.params,
+        "errors": [{"field": "body", "message": message.render(locale), "code": message.code,
+                    "params": message.params}],
+    }, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

@@ -36,15 +36,15 @@ def decode_cursor(cursor: str | None) -> int:
         padded = cursor + "=" * (-len(cursor) % 4)
         after = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
     except (binascii.Error, ValueError, KeyError, TypeError, RecursionError):
-        raise invalid("cursor", "not a cursor returned by this API") from None
+        raise invalid("cursor", "request.cursor") from None
     if type(after) is not int or not 0 <= after <= MAX_ID:
-        raise invalid("cursor", "not a cursor returned by this API")
+        raise invalid("cursor", "request.cursor")
     return after
 
 
 def check_limit(limit: int) -> int:
     if limit < 1 or limit > MAX_LIMIT:
-        raise invalid("limit", f"must be between 1 and {MAX_LIMIT}")
+        raise invalid("limit", "request.limit", max=MAX_LIMIT)
     return limit
 
 

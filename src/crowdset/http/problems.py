@@ -1,9 +1,12 @@
 """RFC 9457 problem+json responses for every error the API can return.
 
 Every client error names what is wrong in ``errors[].field`` (``body`` when the whole body is the
-problem: not UTF-8, not JSON, too large, not multipart). Messages are cleaned before they go out:
-pydantic's "For further information visit <url>" is dropped, and characters that cannot be encoded
-(a lone surrogate echoed from the input) are escaped, so writing a problem can never fail itself."""
+problem: not UTF-8, not JSON, too large, not multipart). Each text has a stable ``code`` and its
+``params`` (crowdset.messages), top-level and per error; ``title``, ``detail`` and ``message`` are in
+the request's language (crowdset.http.context.api_locale: English unless the request asks for
+Chinese). Messages are cleaned before they go out: pydantic's "For further information visit <url>" is
+dropped, and characters that cannot be encoded (a lone surrogate echoed from the input) are escaped, so
+writing a problem can never fail itself."""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crowdset.errors import CrowdsetError, Throttled
+from crowdset.http.context import api_locale
+from crowdset.messages import Message, from_pydantic, msg, params_json
 
 PROBLEM_TYPE = "https://crowdset.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -30,15 +35,45 @@ def clean(text: object) -> str:
     return out.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
+def _cleaned(value: Any) -> Any:
+    """Parameters echo input (a field name, a decoder's reason): cleaned like the texts."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _cleaned(v) for k, v in value.items()}
+    return value
+
+
 def problem(status: int, title: str, detail: str, slug: str, errors: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"type": PROBLEM_TYPE + slug, "title": clean(title), "status": status,
-                            "detail": clean(detail)}
+            headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None,
+            locale: str | None = None) -> JSONResponse:
+    """The problem response. ``title`` and ``detail`` may be messages (rendered in ``locale``, with the
+    detail's ``code`` and ``params`` in the body); each error is a dict with ``field`` and a
+    ``message`` that may be a message too (or already rendered, with its ``code`` and ``params``)."""
+    body: dict[str, Any] = {"type": PROBLEM_TYPE + slug, "title": clean(_render(title, locale)), "status": status,
+                            "detail": clean(_render(detail, locale))}
+    if isinstance(detail, Message):
+        body["code"], body["params"] = detail.code, _cleaned(params_json(detail.params))
     body |= {k: v for k, v in (extra or {}).items() if k not in body and k != "errors"}
     if errors:
-        body["errors"] = [{**e, "field": clean(e.get("field", "body")) or "body",
-                           "message": clean(e.get("message", "invalid"))} for e in errors]
+        body["errors"] = [_error(e, locale) for e in errors]
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _render(value: Any, locale: str | None) -> str:
+    return value.render(locale) if isinstance(value, Message) else str(value)
+
+
+def _error(e: dict[str, Any], locale: str | None) -> dict[str, Any]:
+    message = e.get("message", "invalid")
+    out = {**e, "field": clean(e.get("field", "body")) or "body", "message": clean(_render(message, locale))}
+    if isinstance(message, Message):
+        out["code"], out["params"] = message.code, params_json(message.params)
+    if "params" in out:
+        out["params"] = _cleaned(out["params"])
+    return out
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -46,59 +81,74 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "body")
 
 
-def _validation_error(e: dict[str, Any]) -> dict[str, str]:
+def _validation_error(e: dict[str, Any]) -> dict[str, Any]:
     loc = tuple(e.get("loc", ()))
     if e.get("type") == "json_invalid":  # loc is ("body", <character offset>): the body is the field
-        reason = (e.get("ctx") or {}).get("error", "malformed")
-        position = f" at character {loc[1]}" if len(loc) > 1 else ""
-        return {"field": "body", "message": f"not valid JSON: {reason}{position}"}
-    message = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+        reason = str((e.get("ctx") or {}).get("error", "malformed"))
+        if len(loc) > 1:
+            return {"field": "body", "message": msg("request.json_invalid_at", reason=reason, position=loc[1])}
+        return {"field": "body", "message": msg("request.json_invalid_reason", reason=reason)}
     if e.get("type") == "missing" and loc == ("body",):
-        message = "a JSON body is required"
-    return {"field": _field_path(loc), "message": message}
+        return {"field": "body", "message": msg("request.json_required")}
+    return {"field": _field_path(loc), "message": from_pydantic(e)}
 
 
-def _body_unreadable(exc: StarletteHTTPException) -> str:
+def _body_unreadable(exc: StarletteHTTPException) -> Message:
     """Why a body could not be read, from the exception FastAPI or Starlette wrapped in their 400."""
     cause = exc.__cause__
     if isinstance(cause, UnicodeDecodeError):
         byte = cause.object[cause.start:cause.start + 1].hex()
-        return f"not valid UTF-8 (byte 0x{byte} at position {cause.start}); JSON must be UTF-8"
+        return msg("request.not_utf8", byte=byte, position=cause.start)
     if isinstance(cause, RecursionError):
-        return "nested too deeply"
+        return msg("request.nested_too_deeply")
     if isinstance(cause, ValueError):
-        return f"not valid JSON: {cause}"
-    return str(exc.detail)
+        return msg("request.json_invalid_reason", reason=str(cause))
+    return msg("request.http_error", text=str(exc.detail))
+
+
+def _status_text(exc: StarletteHTTPException) -> Message:
+    """Starlette's own texts for 404 and 405 by code; anything else as it is."""
+    detail = str(exc.detail)
+    for code in ("request.not_found", "request.method_not_allowed"):
+        if detail == str(msg(code)):
+            return msg(code)
+    return msg("request.http_error", text=detail)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(CrowdsetError)
-    async def _domain(_req: Request, exc: CrowdsetError) -> JSONResponse:
+    async def _domain(req: Request, exc: CrowdsetError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
-        return problem(exc.status, exc.title, exc.detail, exc.slug, [e.as_dict() for e in exc.errors], headers,
-                       exc.extra)
+        locale = api_locale(req)
+        return problem(exc.status, exc.title_text(locale), exc.detail, exc.slug,
+                       [e.as_dict(locale) for e in exc.errors], headers, exc.extra, locale)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(req: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [_validation_error(e) for e in exc.errors()]
-        return problem(422, "Invalid input", "the request is not valid; see errors", "invalid", errors)
+        return problem(422, msg("title.invalid"), msg("request.invalid"), "invalid", errors, locale=api_locale(req))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(req: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = getattr(exc, "headers", None)
+        locale = api_locale(req)
         if exc.status_code == 413:
             limit = getattr(exc, "limit", None)
-            message = f"at most {limit} bytes" if limit else str(exc.detail)
-            return problem(413, "Request body too large", str(exc.detail), "too-large",
-                           [{"field": "body", "message": message}], headers)
+            detail = msg("request.body_too_large", limit=limit) if limit else _status_text(exc)
+            if str(detail) != str(exc.detail):  # a 413 of someone else's words: keep them
+                detail = msg("request.http_error", text=str(exc.detail))
+            message = msg("request.at_most_bytes", limit=limit) if limit else detail
+            return problem(413, msg("title.too-large"), detail, "too-large",
+                           [{"field": "body", "message": message}], headers, locale=locale)
         if exc.status_code == 400:  # FastAPI and Starlette raise 400 only when the body cannot be read
             message = _body_unreadable(exc)
-            return problem(400, "Unreadable request body", message, "bad-body",
-                           [{"field": "body", "message": message}], headers)
+            return problem(400, msg("title.bad-body"), message, "bad-body",
+                           [{"field": "body", "message": message}], headers, locale=locale)
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        return problem(exc.status_code, str(exc.detail), str(exc.detail), slug, headers=headers)
+        detail = _status_text(exc)
+        return problem(exc.status_code, detail, detail, slug, headers=headers, locale=locale)
 
     document_problems(app)
 
@@ -115,7 +165,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "errors": {"type": "array", "items": {
             "type": "object", "required": ["field", "message"],
             "properties": {"field": {"type": "string"}, "message": {"type": "string"},
+                           "code": {"type": "string"}, "params": {"type": "object"},
                            "row": {"type": "integer"}}}},
+        "code": {"type": "string", "description": "the detail's stable code (docs/api.md, crowdset.messages)"},
+        "params": {"type": "object", "description": "the detail's parameters"},
     },
 }
 

@@ -14,6 +14,7 @@ from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
 from crowdset.db import MAX_ID
+from crowdset.messages import msg
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description=f"an id from 1 to {MAX_ID}")]
 """A path parameter naming a row."""
@@ -32,7 +33,7 @@ def _utc_representable(value: datetime) -> datetime:
         try:
             value.astimezone(UTC)
         except OverflowError:
-            raise ValueError("out of range once converted to UTC") from None
+            raise ValueError(msg("request.utc_range")) from None
     return value
 
 

@@ -19,6 +19,7 @@ from huey.consumer import Consumer, Worker
 from crowdset.db import get_db, utcnow
 from crowdset.errors import CrowdsetError
 from crowdset.logs import get_logger
+from crowdset.messages import params_json
 from crowdset.settings import Settings, get_settings
 
 log = get_logger(__name__)
@@ -122,15 +123,17 @@ def _execute(db: Any, job_id: str, kind: str, params: dict[str, Any], worker_id:
         result = handler_for(kind)(Progress(job_id), params)
     except Exception as exc:  # a failed job is data for the user, not a crashed worker
         log.error("job.failed", job_id=job_id, kind=kind, error=str(exc))
-        detail = exc.detail if isinstance(exc, CrowdsetError) else str(exc)
+        detail = str(exc.detail) if isinstance(exc, CrowdsetError) else str(exc)
         with db.transaction() as s:
             job = _still_ours(s, job_id, worker_id)
             if job is not None:
                 job.state, job.finished_at = "failed", utcnow()
                 job.error = f"{detail}\n{traceback.format_exc(limit=5)}"
                 job.message = detail[:500]
-                if isinstance(exc, CrowdsetError) and exc.errors:  # e.g. every bad row of an import
-                    job.result = {"detail": detail, "errors": [e.as_dict() for e in exc.errors]}
+                if isinstance(exc, CrowdsetError):  # code and params: the reader's language is chosen when read
+                    job.result = {"detail": detail, "code": exc.code, "params": params_json(exc.params)}
+                    if exc.errors:  # e.g. every bad row of an import
+                        job.result["errors"] = [e.as_dict() for e in exc.errors]
         get_huey().get(progress_key(job_id))
         return
     with db.transaction() as s:

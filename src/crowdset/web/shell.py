@@ -13,12 +13,11 @@ from crowdset.db import get_db
 from crowdset.errors import Throttled, Unauthorized
 from crowdset.http import csrf
 from crowdset.http.deps import SESSION_COOKIE, client_ip
-from crowdset.i18n import SUPPORTED, translations
+from crowdset.i18n import LANG_COOKIE, SUPPORTED, translations
 from crowdset.settings import get_settings
 from crowdset.web.render import render
 
 router = APIRouter(include_in_schema=False)
-LANG_COOKIE = "crowdset_lang"
 
 
 def safe_next(target: str | None) -> str:
