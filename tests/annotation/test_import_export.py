@@ -7,16 +7,11 @@ import json
 import zipfile
 
 from sqlalchemy import func, select, text
-from typer.testing import CliRunner
 
 from crowdset.annotation.models import Task
-from crowdset.console import command_line
 from crowdset.db import get_db
 from tests.annotation.helpers import BOXES, NER, add_tasks, choice, make_project, texts
-
-app = command_line()
-
-runner = CliRunner()
+from tests.support import run_cli
 
 
 def _count(pid):
@@ -88,16 +83,16 @@ def test_cli_import_and_export(world, tmp_path):
     pid = make_project(world)
     good = tmp_path / "good.jsonl"
     good.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts(3)), encoding="utf-8")
-    r = runner.invoke(app, ["import", str(good), "--project", str(pid)])
-    assert r.exit_code == 0 and "imported 3 tasks" in r.output, r.output
+    r = run_cli("import", good, "--project", str(pid))
+    assert r.returncode == 0 and "imported 3 tasks" in r.stdout, r.stderr
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"data": {"text": "a"}}\n{"data": 5}\n', encoding="utf-8")
-    r = runner.invoke(app, ["import", str(bad), "--project", str(pid)])
-    assert r.exit_code == 1 and "line 2" in r.output
+    r = run_cli("import", bad, "--project", str(pid))
+    assert r.returncode == 1 and "line 2" in r.stderr
     assert _count(pid) == 3
     out = tmp_path / "export.jsonl"
-    r = runner.invoke(app, ["export", "--project", str(pid), "--format", "jsonl", "-o", str(out)])
-    assert r.exit_code == 0, r.output
+    r = run_cli("export", "--project", str(pid), "--format", "jsonl", "-o", out)
+    assert r.returncode == 0, r.stderr
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3 and json.loads(lines[0])["data"]["text"].startswith("第0条")
 

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
-
-from crowdset.console import command_line
 from tests.annotation.helpers import NER, SENTIMENT
-
-app = command_line()
+from tests.support import run_cli
 
 LS_CONFIG = """<View>
   <Text name="text" value="$text"/>
@@ -84,16 +80,13 @@ def test_cli_project_create(world, tmp_path):
 
     schema = tmp_path / "schema.json"
     schema.write_text(json.dumps(SENTIMENT, ensure_ascii=False), encoding="utf-8")
-    runner = CliRunner()
-    r = runner.invoke(app, ["project", "create", "--org", str(world.org_a), "--title", "情感", "--schema", str(schema),
-                            "--overlap", "3"])
-    assert r.exit_code == 0, r.output
-    assert int(r.output.strip()) > 0
+    r = run_cli("project", "create", "--org", str(world.org_a), "--title", "情感", "--schema", schema, "--overlap", "3")
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout.strip()) > 0
     config = tmp_path / "config.xml"
     config.write_text(LS_CONFIG, encoding="utf-8")
-    r = runner.invoke(app, ["project", "create", "--org", str(world.org_a), "--title", "LS",
-                            "--labelstudio-config", str(config)])
-    assert r.exit_code == 0, r.output
+    r = run_cli("project", "create", "--org", str(world.org_a), "--title", "LS", "--labelstudio-config", config)
+    assert r.returncode == 0, r.stderr
     schema.write_text('{"controls": [{"name": "x", "kind": "teleport"}]}')
-    r = runner.invoke(app, ["project", "create", "--org", str(world.org_a), "--title", "bad", "--schema", str(schema)])
-    assert r.exit_code == 1 and "controls[0]" in r.output
+    r = run_cli("project", "create", "--org", str(world.org_a), "--title", "bad", "--schema", schema)
+    assert r.returncode == 1 and "controls[0]" in r.stderr

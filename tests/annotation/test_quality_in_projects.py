@@ -4,14 +4,11 @@ label errors sent to review."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from crowdset.annotation.models import Annotation, Task
-from crowdset.console import command_line
 from crowdset.db import get_db
 from tests.annotation.helpers import add_tasks, choice, make_project
-
-app = command_line()
+from tests.support import run_cli
 
 TRUTH = ["正面", "负面", "中性"]
 
@@ -79,9 +76,8 @@ def test_quality_run_writes_finals_and_scores(world, tmp_path):
 
 def test_label_errors_go_to_review(world, tmp_path):
     pid = _crowd_project(world, tmp_path, predictions=True)
-    runner = CliRunner()
-    r = runner.invoke(app, ["project", "quality", str(pid), "--method", "mv"])
-    assert r.exit_code == 0, r.output
+    r = run_cli("project", "quality", str(pid), "--method", "mv")
+    assert r.returncode == 0, r.stderr
     q = world.client.get(f"/api/v1/projects/{pid}/quality", headers=world.h("manager")).json()
     issues = q["latest"]["label_issues"]
     assert issues, "the model's confident disagreement should be flagged"

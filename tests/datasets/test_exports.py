@@ -6,14 +6,10 @@ import importlib.util
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from crowdset.console import command_line
 from tests.datasets.helpers import create, jsonl, records, upload
+from tests.support import run_cli
 
-app = command_line()
-
-runner = CliRunner()
 SECTIONS_ZH = ("动机", "构成", "采集过程", "预处理", "用途", "分发", "维护")
 SECTIONS_EN = ("Motivation", "Composition", "Collection process", "Preprocessing", "Uses", "Distribution",
                "Maintenance")
@@ -83,24 +79,24 @@ def test_croissant_validates_with_mlcroissant(world):
 def test_cli_round_trip(world, tmp_path):
     meta = tmp_path / "meta.yaml"
     meta.write_text("description: 交通流量\nuse_cases: 信号配时\nprocessing: 去重\n", encoding="utf-8")
-    r = runner.invoke(app, ["datasets", "create", "--org", str(world.org_a), "--name", "交通数据",
-                            "--kind", "industry-general", "--domain", "transport", "--metadata", str(meta)])
-    assert r.exit_code == 0, r.output
-    dataset_id = int(r.output.strip())
+    r = run_cli("datasets", "create", "--org", str(world.org_a), "--name", "交通数据", "--kind", "industry-general",
+                "--domain", "transport", "--metadata", meta)
+    assert r.returncode == 0, r.stderr
+    dataset_id = int(r.stdout.strip())
     data = tmp_path / "flow.jsonl"
     data.write_bytes(jsonl(records(25)))
-    r = runner.invoke(app, ["datasets", "upload", str(dataset_id), str(data)])
-    assert r.exit_code == 0 and "25 records" in r.output, r.output
-    r = runner.invoke(app, ["datasets", "evaluate", str(dataset_id)])
-    assert r.exit_code == 0 and "grade" in r.output, r.output
-    r = runner.invoke(app, ["datasets", "list", "-q", "交通"])
-    assert r.exit_code == 0 and "交通数据" in r.output
-    r = runner.invoke(app, ["datasets", "card", str(dataset_id), "--lang", "zh"])
-    assert r.exit_code == 0 and "信号配时" in r.output and "去重" in r.output
+    r = run_cli("datasets", "upload", str(dataset_id), data)
+    assert r.returncode == 0 and "25 records" in r.stdout, r.stderr
+    r = run_cli("datasets", "evaluate", str(dataset_id))
+    assert r.returncode == 0 and "grade" in r.stdout, r.stderr
+    r = run_cli("datasets", "list", "-q", "交通")
+    assert r.returncode == 0 and "交通数据" in r.stdout, r.stderr
+    r = run_cli("datasets", "card", str(dataset_id), "--lang", "zh")
+    assert r.returncode == 0 and "信号配时" in r.stdout and "去重" in r.stdout, r.stderr
     out = tmp_path / "c.json"
-    r = runner.invoke(app, ["datasets", "croissant", str(dataset_id), "-o", str(out)])
-    assert r.exit_code == 0 and json.loads(out.read_text())["name"] == "交通数据"
-    r = runner.invoke(app, ["datasets", "upload", "99999", str(data)])
-    assert r.exit_code == 1 and "not found" in r.output
-    r = runner.invoke(app, ["datasets", "publish-project", str(dataset_id), "--project", "99999"])
-    assert r.exit_code == 1 and "not found" in r.output
+    r = run_cli("datasets", "croissant", str(dataset_id), "-o", out)
+    assert r.returncode == 0 and json.loads(out.read_text(encoding="utf-8"))["name"] == "交通数据", r.stderr
+    r = run_cli("datasets", "upload", "99999", data)
+    assert r.returncode == 1 and "not found" in r.stderr
+    r = run_cli("datasets", "publish-project", str(dataset_id), "--project", "99999")
+    assert r.returncode == 1 and "not found" in r.stderr

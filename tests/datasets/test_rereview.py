@@ -5,14 +5,9 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime
 
-from typer.testing import CliRunner
-
-from crowdset.console import command_line
 from tests.datasets.helpers import create, inject_evaluation, jsonl, ledger_kinds, records, upload
+from tests.support import run_cli
 
-app = command_line()
-
-runner = CliRunner()
 LATER = "2030-01-01T00:00:00+00:00"
 
 
@@ -38,9 +33,9 @@ def test_rereview_demotes_and_suspends(world, backend):
     upload(world, fresh["id"], jsonl(records(3)))
     inject_evaluation(fresh["id"], "C", datetime(2025, 6, 1, tzinfo=UTC))
 
-    result = runner.invoke(app, ["datasets", "rereview", "--now", "2025-12-01T00:00:00+00:00"])
-    assert result.exit_code == 0, result.output
-    assert "2 due" in result.output and "demoted 1" in result.output and "suspended 1" in result.output
+    result = run_cli("datasets", "rereview", "--now", "2025-12-01T00:00:00+00:00")
+    assert result.returncode == 0, result.stderr
+    assert "2 due" in result.stdout and "demoted 1" in result.stdout and "suspended 1" in result.stdout
 
     d = _ds(world, demote["id"])
     assert d["rating"] != "A" and d["reserve_tier"] in ("none", "basic", "featured")
@@ -53,8 +48,8 @@ def test_rereview_demotes_and_suspends(world, backend):
     # the suspended one stays due until a re-review succeeds; then its listing comes back
     assert upload(world, lost["id"], jsonl(records(5)), version="restored").status_code == 201
     inject_evaluation(lost["id"], "C", datetime(2023, 1, 1, tzinfo=UTC))
-    again = runner.invoke(app, ["datasets", "rereview", "--now", "2025-12-01T00:00:00+00:00"])
-    assert again.exit_code == 0 and "1 due" in again.output, again.output
+    again = run_cli("datasets", "rereview", "--now", "2025-12-01T00:00:00+00:00")
+    assert again.returncode == 0 and "1 due" in again.stdout, again.stderr
     assert _ds(world, lost["id"])["status"] == "published"
 
 
@@ -73,5 +68,5 @@ def test_rereview_endpoint_is_for_admins(world):
 
 
 def test_rereview_bad_clock_is_a_clean_error():
-    result = runner.invoke(app, ["datasets", "rereview", "--now", "tomorrow"])
-    assert result.exit_code == 1 and "ISO" in result.output
+    result = run_cli("datasets", "rereview", "--now", "tomorrow")
+    assert result.returncode == 1 and "ISO" in result.stderr

@@ -405,17 +405,12 @@ def test_real_exports_import_into_projects_and_export_back(world, export):
 
 def test_cli_warns_when_predictions_come_by_id_only(world):
     """The quick JSON export's predictions cannot be imported; the CLI says so instead of staying silent."""
-    from typer.testing import CliRunner
-
-    from crowdset.console import command_line
-
-    app = command_line()
     from tests.annotation.helpers import make_project
+    from tests.support import run_cli
 
     pid = make_project(world, schema=schema_of("choices"))
-    r = CliRunner().invoke(app, ["import", str(LS / "choices.json"), "--project", str(pid), "--format", "labelstudio"])
-    assert r.exit_code == 0, r.output
-    assert "warning: 2 predictions are listed by id only" in r.output, r.output
-    r = CliRunner().invoke(app, ["import", str(LS / "choices.snapshot.json"), "--project", str(pid),
-                                 "--format", "labelstudio"])
-    assert r.exit_code == 0 and "warning" not in r.output, r.output
+    r = run_cli("import", LS / "choices.json", "--project", str(pid), "--format", "labelstudio")
+    assert r.returncode == 0, r.stderr
+    assert "warning: 2 predictions are listed by id only" in r.stderr, r.stderr
+    r = run_cli("import", LS / "choices.snapshot.json", "--project", str(pid), "--format", "labelstudio")
+    assert r.returncode == 0 and "warning" not in r.stdout + r.stderr, r.stderr
