@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.annotation.helpers import NER, SENTIMENT
 from tests.support import run_cli
 
