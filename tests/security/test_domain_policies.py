@@ -20,6 +20,7 @@ from crowdset.errors import Forbidden
 from crowdset.jobs.models import Job
 from crowdset.jobs.policy import manage_checker, may_read_job
 from crowdset.ledger.policy import may_read_entries, may_rotate_key, may_see_keys, may_verify
+from tests.support import run_cli
 
 
 def person(user_id: int, org_id: int | None, *roles: str, active: bool = True) -> User:
@@ -113,3 +114,10 @@ def test_organisations_listed_by_who_asks(world):
         assert [o.id for o in service.list_orgs(s, None)] == [world.org_a, world.org_b]
         assert [o.id for o in service.list_orgs(s, world.users["admin"], world.org_a)] == [world.org_b]
         assert [o.id for o in service.list_orgs(s, world.users["manager_b"])] == [world.org_b]
+
+
+def test_org_list_at_the_command_line_lists_every_organisation(world):
+    r = run_cli("org", "list")
+    assert r.returncode == 0, r.stderr
+    assert [line.split("\t")[:2] for line in r.stdout.splitlines()] == [
+        [str(world.org_a), "甲标注公司"], [str(world.org_b), "乙研究院"]]
