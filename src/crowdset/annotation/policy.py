@@ -47,6 +47,21 @@ def allowed(s: Session, user: User, project: Project, need: str, roles: set[str]
     return bool(roles & NEEDS[need])
 
 
+def may_create_project(user: User | None, org_id: int) -> bool:
+    """Projects are created by admins and the organisation's managers (``user`` None: the operator)."""
+    return user is None or user.is_admin or (user.has_role("manager") and user.org_id == org_id)
+
+
+def may_add_outsider(user: User | None) -> bool:
+    """Only admins (and the operator) put a user of another organisation in a project."""
+    return user is None or user.is_admin
+
+
+def may_overrule(user: User) -> bool:
+    """Admins and managers may give a final answer to any task, not only to one waiting for arbitration."""
+    return user.is_admin or user.has_role("manager")
+
+
 def manages_project_id(s: Session, user: User | None, project_id: int) -> bool:
     """Whether ``user`` manages the project with this id (False when there is none)."""
     project = s.get(Project, project_id)

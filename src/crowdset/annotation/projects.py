@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdset.annotation import policy
-from crowdset.annotation.label_schema import LabelSchema, SchemaError
+from crowdset.annotation.label_schema import LabelSchema, SchemaError, registered_kinds
 from crowdset.annotation.labelstudio_config import label_schema_from_config
 from crowdset.annotation.models import (
     PROJECT_ROLES,
@@ -76,7 +76,7 @@ def create_project(s: Session, actor: User | None, org_id: int | None, title: st
         raise invalid("schema", "give exactly one of schema or labelstudio_config")
     if labelstudio_config is not None:
         schema = label_schema_from_config(labelstudio_config)
-    if actor is not None and not (actor.is_admin or (actor.has_role("manager") and actor.org_id == org_id)):
+    if not policy.may_create_project(actor, org_id):
         if actor.org_id != org_id:
             get_org(s, actor, org_id)  # 404 for another organisation
         raise Forbidden("only managers of the organisation create projects")
@@ -97,6 +97,14 @@ def create_project(s: Session, actor: User | None, org_id: int | None, title: st
            {"org_id": org_id, "title": project.title, "schema": project.label_schema,
             **{k: getattr(project, k) for k in EDITABLE}})
     return project
+
+
+def new_project_kinds(user: User) -> list[str]:
+    """The control kinds a new project's schema may use (the schema builder offers them), for those
+    who may create projects in their organisation; Forbidden for others."""
+    if not policy.may_create_project(user, user.org_id):
+        raise Forbidden("only managers of the organisation create projects")
+    return registered_kinds()
 
 
 def list_projects(s: Session, user: User, after: int = 0, limit: int = 50) -> list[Project]:
@@ -161,7 +169,7 @@ def add_member(s: Session, actor: User | None, project: Project, user: User, rol
     above; seeding the demo)."""
     if role not in PROJECT_ROLES:
         raise invalid("role", f"one of {', '.join(PROJECT_ROLES)}")
-    if user.org_id != project.org_id and not (actor is None or actor.is_admin):
+    if user.org_id != project.org_id and not policy.may_add_outsider(actor):
         raise invalid("user_id", "the user belongs to another organisation")
     if role not in policy.member_roles(s, project.id, user.id):
         s.add(ProjectMember(project_id=project.id, user_id=user.id, role=role))

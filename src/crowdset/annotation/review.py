@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from crowdset.annotation import consensus
 from crowdset.annotation.label_schema import LabelSchema
 from crowdset.annotation.models import VERDICTS, Annotation, Project, Review, Task
-from crowdset.annotation.policy import check_not_own_annotation, check_not_own_task, get_project
+from crowdset.annotation.policy import check_not_own_annotation, check_not_own_task, get_project, may_overrule
 from crowdset.annotation.scheduler import release_slot
 from crowdset.annotation.validation import check_result, schema_of
 from crowdset.auth.models import User
@@ -130,7 +130,7 @@ def resolve(s: Session, expert: User, task_id: int, result: dict[str, Any], comm
         raise NotFound(f"task {task_id} not found")
     project = get_project(s, expert, task.project_id, "arbitrate")
     check_not_own_task(s, expert, task.id)
-    if task.state != "arbitration" and not (expert.is_admin or "manager" in expert.roles):
+    if task.state != "arbitration" and not may_overrule(expert):
         raise Conflict(f"task {task_id} is {task.state}, not waiting for arbitration")
     check_result(project, result, task.data, field="result")
     task.final, task.final_method, task.final_by, task.final_confidence = result, "expert", expert.id, 1.0

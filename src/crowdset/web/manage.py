@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from crowdset.annotation import projects, quality_runs, stats
 from crowdset.annotation.importing import FORMATS
-from crowdset.annotation.label_schema import registered_kinds
 from crowdset.annotation.models import PROJECT_ROLES, REVIEW_POLICIES, TASK_STATES
 from crowdset.auth.models import User
 from crowdset.db import get_db
@@ -27,7 +26,6 @@ from crowdset.web.guards import PageDenied, page_user
 from crowdset.web.render import render
 
 router = APIRouter(include_in_schema=False)
-MANAGER = ("manager",)
 
 
 @contextmanager
@@ -52,8 +50,9 @@ def projects_page(request: Request) -> Response:
 
 @router.get("/projects/new")
 def new_project_page(request: Request) -> Response:
-    page_user(request, *MANAGER)
-    return render(request, "manage/new.html", kinds=registered_kinds(), review_policies=REVIEW_POLICIES)
+    with reading(request) as (_s, user):
+        kinds = projects.new_project_kinds(user)
+    return render(request, "manage/new.html", kinds=kinds, review_policies=REVIEW_POLICIES)
 
 
 @router.get("/projects/{project_id}")
