@@ -13,10 +13,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from crowdset.annotation import policy, review, workload
-from crowdset.annotation import projects as svc
-from crowdset.annotation import review as rev
 from crowdset.annotation.models import Annotation, Project
-from crowdset.annotation.projects import project_to_annotate
+from crowdset.annotation.projects import list_projects, project_to_annotate
 from crowdset.annotation.scheduler import gold_accuracy
 from crowdset.auth.models import User
 from crowdset.db import get_db
@@ -39,7 +37,7 @@ def _forbidden_page(request: Request) -> Iterator[None]:
 
 def _projects_with_role(s: Session, user: User, roles: tuple[str, ...]) -> list[Project]:
     """Projects where the user holds one of ``roles`` (admins and the org's managers see all of theirs)."""
-    return [p for p in svc.list_projects(s, user, 0, 500)
+    return [p for p in list_projects(s, user, 0, 500)
             if user.is_admin or (user.has_role("manager") and p.org_id == user.org_id)
             or policy.member_roles(s, p.id, user.id) & set(roles)]
 
@@ -61,7 +59,7 @@ def work_home(request: Request) -> Response:
     user = page_user(request)
     with get_db().reading() as s:
         rows = []
-        mine = svc.list_projects(s, user, 0, 500) if user.is_admin else workload.projects_as(s, user, "annotator")
+        mine = list_projects(s, user, 0, 500) if user.is_admin else workload.projects_as(s, user, "annotator")
         _hub_denied(request, user, mine, ("annotator",))
         today_by_project = workload.done_today_by_project(s, user.id, [p.id for p in mine])
         for p in mine:
@@ -69,9 +67,9 @@ def work_home(request: Request) -> Response:
             rows.append({"project": p, "today": today_by_project.get(p.id, 0),
                          "total": workload.submitted_total(s, user.id, p.id),
                          "gold": (correct / answered) if answered else None, "gold_n": answered})
-        titles = {p.id: p.title for p in svc.list_projects(s, user, 0, 500)}
+        titles = {p.id: p.title for p in list_projects(s, user, 0, 500)}
         feedback = [{"review": r, "project_id": a.project_id, "title": titles.get(a.project_id, str(a.project_id)),
-                     "task_id": a.task_id} for r, a in rev.feedback(s, user, None, 30)]
+                     "task_id": a.task_id} for r, a in review.feedback(s, user, None, 30)]
         today = workload.done_today(s, user.id)
     return render(request, "annotate/work.html", rows=rows, feedback=feedback, today=today)
 
