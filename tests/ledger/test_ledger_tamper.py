@@ -10,9 +10,7 @@ PostgreSQL, with its own keys folder.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -28,8 +26,7 @@ from crowdset.ledger.models import LedgerEntry
 from crowdset.ledger.service import append, audit, rotate_key
 from crowdset.settings import reset_settings
 from tests.annotation.helpers import add_tasks, choice, make_project, texts
-
-CROWDSET = Path(sys.executable).with_name("crowdset")
+from tests.support import run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -430,10 +427,10 @@ def test_verify_job_reports_tables(world, tmp_path):
 # ---------------------------------------------------------------- the command line, in a fresh process
 
 
-def _cli(backend, keys: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:  # noqa: ANN001
-    env = {**os.environ, "CROWDSET_DATA_DIR": str(backend.data_dir), "CROWDSET_DATABASE_URL": backend.url,
+def _cli(backend, keys: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:  # noqa: ANN001
+    env = {"CROWDSET_DATA_DIR": str(backend.data_dir), "CROWDSET_DATABASE_URL": backend.url,
            "CROWDSET_KEYS_DIR": str(keys), "CROWDSET_ARGON2_PROFILE": "test", "COLUMNS": "200"}
-    return subprocess.run([str(CROWDSET), *args], env=env, capture_output=True, text=True, timeout=120, input=stdin)
+    return run_cli(*args, env=env, input=stdin)
 
 
 def test_cli_verify_rotate_and_public_key(backend, keys):
