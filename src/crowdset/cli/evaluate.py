@@ -15,12 +15,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from crowdset.datasets.evaluate.engine import evaluate_path
-from crowdset.datasets.evaluate.metadata import MetadataError
-from crowdset.datasets.evaluate.profiles import ProfileError, load_profile
-from crowdset.datasets.evaluate.readers import ReadError
-from crowdset.datasets.evaluate.render import FORMATS, render
-
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 
@@ -34,6 +28,13 @@ def evaluate(
     media_root: Annotated[Path | None, typer.Option("--media-root", help="folder media paths are relative to")] = None,
 ) -> None:
     """Evaluate a dataset against the quality model (indicators 0101–0305) and rate it A–D."""
+    # the engine (pyarrow, numpy) loads here, not when `crowdset` starts: every command imports this module
+    from crowdset.datasets.evaluate.engine import evaluate_path
+    from crowdset.datasets.evaluate.metadata import MetadataError
+    from crowdset.datasets.evaluate.profiles import ProfileError, load_profile
+    from crowdset.datasets.evaluate.readers import ReadError
+    from crowdset.datasets.evaluate.render import FORMATS, render
+
     err = Console(stderr=True)
     fmt = format.lower().lstrip(".")
     fmt = "md" if fmt == "markdown" else fmt

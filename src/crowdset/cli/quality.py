@@ -15,13 +15,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+
+# pandas and numpy load inside the commands that use them: every `crowdset` command imports this module
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(
     help="Quality control: aggregate crowd labels, measure inter-annotator agreement, score annotators.",
@@ -90,6 +92,8 @@ def _status(message: str) -> Iterator[None]:
 
 
 def _jsonable(value: Any) -> Any:
+    import numpy as np
+
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -118,9 +122,11 @@ def _write_csv(df: pd.DataFrame, fh: Any) -> None:
 
 
 def _table(df: pd.DataFrame, title: str | None = None) -> Table:
+    from pandas.api.types import is_numeric_dtype
+
     table = Table(title=title, show_lines=False)
     for col in df.columns:
-        table.add_column(str(col), justify="right" if pd.api.types.is_numeric_dtype(df[col]) else "left")
+        table.add_column(str(col), justify="right" if is_numeric_dtype(df[col]) else "left")
     for row in df.itertuples(index=False, name=None):
         table.add_row(*[_cell(v) for v in row])
     return table
@@ -218,6 +224,8 @@ def agreement(
 
     CSV output is tidy: ``scope,label,worker_a,worker_b,metric,value`` (scope = overall | label | pair).
     """
+    import pandas as pd
+
     from crowdset.quality.agreement import agreement_report
     from crowdset.quality.io import read_labels
 
