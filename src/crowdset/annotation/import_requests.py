@@ -48,7 +48,7 @@ def check_format(value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or value not in FORMATS:
-        raise invalid("format", f"one of {', '.join(FORMATS)}")
+        raise invalid("format", "field.one_of", choices=FORMATS)
     return value
 
 
@@ -60,7 +60,7 @@ def request_import(s: Session, user: User, project_id: int, fmt: object, filenam
     project = policy.get_project(s, user, project_id, "manage")
     query_format = check_format(fmt)
     if filename is not None and (len(filename) > MAX_FILENAME_CHARS or "\x00" in filename):
-        raise invalid("filename", f"at most {MAX_FILENAME_CHARS} characters, no NUL")
+        raise invalid("filename", "import.filename", max=MAX_FILENAME_CHARS)
     source = receive()
     try:
         chosen = check_format(source.format) or query_format

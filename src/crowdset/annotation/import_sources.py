@@ -20,7 +20,6 @@ from crowdset.errors import invalid
 from crowdset.settings import Settings, get_settings
 
 MAX_PATH_CHARS = 1024
-NOT_FOUND = "no such file in your organisation's import folder"
 
 
 def uploads_dir(settings: Settings | None = None) -> Path:
@@ -49,14 +48,14 @@ def org_import_root(org_id: int, settings: Settings | None = None) -> Path | Non
 def check_relative_path(raw: object) -> str:
     """The client's path as text, refused unless it is a plain relative POSIX path of sane size."""
     if not isinstance(raw, str):
-        raise invalid("path", "must be a string: a path relative to your organisation's import folder")
+        raise invalid("path", "import.path_not_string")
     if not raw or len(raw) > MAX_PATH_CHARS:
-        raise invalid("path", f"must be 1 to {MAX_PATH_CHARS} characters")
+        raise invalid("path", "import.path_length", max=MAX_PATH_CHARS)
     if "\x00" in raw or any(ord(ch) < 32 for ch in raw):
-        raise invalid("path", "must not contain control characters")
+        raise invalid("path", "import.path_control_chars")
     pure = PurePosixPath(raw)
     if pure.is_absolute() or "\\" in raw or ":" in pure.parts[0] or ".." in pure.parts:
-        raise invalid("path", "must be relative to your organisation's import folder (no '/', '..', drive or URL)")
+        raise invalid("path", "import.path_not_relative")
     return raw
 
 
@@ -67,15 +66,14 @@ def resolve_import_path(org_id: int, raw: object) -> Path:
     rel = check_relative_path(raw)
     root = org_import_root(org_id)
     if root is None:
-        raise invalid("path", "importing by server path is turned off on this platform (the operator sets "
-                      "CROWDSET_IMPORT_DIR); upload the file instead")
+        raise invalid("path", "import.by_path_off")
     try:
         real_root = root.resolve(strict=True)
         path = (real_root / rel).resolve(strict=True)
     except (OSError, RuntimeError):  # missing, a link loop, a name too long for the system
-        raise invalid("path", NOT_FOUND) from None
+        raise invalid("path", "import.path_not_found") from None
     if not path.is_relative_to(real_root) or not path.is_file():
-        raise invalid("path", NOT_FOUND)
+        raise invalid("path", "import.path_not_found")
     return path
 
 
@@ -88,4 +86,4 @@ def check_job_source(path: Path, org_id: int) -> Path:
     root = org_import_root(org_id)
     if root is not None and root.exists() and real.is_relative_to(root.resolve()) and real.is_file():
         return real
-    raise invalid("path", "the file to import is no longer in the uploads or the import folder")
+    raise invalid("path", "import.source_gone")

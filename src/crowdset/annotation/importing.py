@@ -29,6 +29,7 @@ from crowdset.formats import guess_format, read_tasks
 from crowdset.gcpause import gc_paused
 from crowdset.ledger.rows import RowDigests, task_final_value
 from crowdset.ledger.service import ROWS, actor_of, append_rows
+from crowdset.messages import msg
 
 BATCH = 2000
 MAX_REPORTED_ERRORS = 1000
@@ -41,26 +42,26 @@ def task_errors(schema: LabelSchema, task: dict[str, Any], line: int) -> list[Fi
     errors: list[FieldError] = []
     data = task.get("data")
     if not isinstance(data, dict) or not data:
-        return [FieldError("data", "must be a non-empty object", line)]
+        return [FieldError("data", msg("import.data_not_object"), line)]
     for key, control in schema.data_fields.items():
         if data.get(key) is None:
-            errors.append(FieldError(f"data.{key}", f"missing: control {control!r} labels this field "
-                                     f"(the row has {len(data)} other fields; name a column {key!r})", line))
+            errors.append(FieldError(f"data.{key}", msg("import.missing_data_field", control=control, fields=len(data),
+                                                        key=key), line))
     if len(task) == 1:  # data alone: nothing else to check (the usual row)
         return errors
     if task.get("is_gold"):
         if task.get("gold") is None:
-            errors.append(FieldError("gold", "a gold task carries its answer", line))
+            errors.append(FieldError("gold", msg("import.gold_answer"), line))
         else:
             errors += result_errors(schema, task["gold"], data, "gold", line)
     for i, pred in enumerate(task.get("predictions") or []):
         if not isinstance(pred, dict):
-            errors.append(FieldError(f"predictions[{i}]", "must be an object", line))
+            errors.append(FieldError(f"predictions[{i}]", msg("field.must_be_object"), line))
             continue
         errors += result_errors(schema, pred.get("result"), data, f"predictions[{i}].result", line)
     for i, ann in enumerate(task.get("annotations") or []):
         if not isinstance(ann, dict):
-            errors.append(FieldError(f"annotations[{i}]", "must be an object", line))
+            errors.append(FieldError(f"annotations[{i}]", msg("field.must_be_object"), line))
             continue
         errors += result_errors(schema, ann.get("result"), data, f"annotations[{i}].result", line)
     return errors
@@ -69,13 +70,13 @@ def task_errors(schema: LabelSchema, task: dict[str, Any], line: int) -> list[Fi
 def resolve_format(path: Path, fmt: str | None) -> str:
     if fmt:
         if fmt not in FORMATS:
-            raise invalid("format", f"one of {', '.join(FORMATS)}")
+            raise invalid("format", "field.one_of", choices=FORMATS)
         return fmt
     with path.open("rb") as fh:
         head = fh.read(4096)
     guessed = guess_format(path.name, head)
     if guessed not in FORMATS:
-        raise invalid("format", "could not tell the file's format; name it (jsonl, csv or labelstudio)")
+        raise invalid("format", "import.format_unknown")
     return guessed
 
 
@@ -122,21 +123,21 @@ def import_file(s: Session, actor: User | None, project: Project, path: Path, fm
             if progress and total % 10000 == 0:
                 progress(100.0 * fh.tell() / size, f"{total} rows read")
     if errors:
-        more = "" if len(errors) < MAX_REPORTED_ERRORS else f" (first {MAX_REPORTED_ERRORS} errors listed)"
-        raise Invalid(f"{bad_rows} of {total} rows are not valid; nothing was imported{more}",
-                      errors[:MAX_REPORTED_ERRORS])
+        detail = msg("import.rows_invalid", bad=bad_rows, total=total) if len(errors) < MAX_REPORTED_ERRORS else \
+            msg("import.rows_invalid_listed", bad=bad_rows, total=total, listed=MAX_REPORTED_ERRORS)
+        raise Invalid(detail, errors[:MAX_REPORTED_ERRORS])
     if total == 0:
-        raise invalid("file", "contains no tasks")
+        raise invalid("file", "import.no_tasks")
     if batch:
         insert_tasks(s, project, batch, import_id, counts, digests)
     append_rows(s, "tasks.imported", f"project:{project.id}", actor_of(actor),
                 {"import_id": import_id, "format": fmt, "file_sha256": file_sha256(path), **counts}, digests)
     digests.close()
     report: dict[str, Any] = {"import_id": import_id, "format": fmt, **counts}
-    if counts.get("prediction_ids_only"):
-        report["warnings"] = [
-            f"{counts['prediction_ids_only']} predictions are listed by id only (Label Studio's quick JSON export), "
-            "so they were not imported; export a snapshot with full predictions to bring them over"]
+    if counts.get("prediction_ids_only"):  # English texts, and their codes for the reader's language (JobOut)
+        warnings = [msg("import.prediction_ids_only", n=counts["prediction_ids_only"])]
+        report["warnings"] = [str(w) for w in warnings]
+        report["warning_codes"] = [w.to_json() for w in warnings]
     return report
 
 

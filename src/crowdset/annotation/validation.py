@@ -8,6 +8,7 @@ from crowdset.annotation.label_schema import LabelSchema, validate_result
 from crowdset.annotation.models import Project
 from crowdset.annotation.projects import parse_schema
 from crowdset.errors import FieldError, Invalid
+from crowdset.messages import msg
 
 _SCHEMAS: dict[tuple[int, str], LabelSchema] = {}
 
@@ -28,11 +29,11 @@ def schema_of(project: Project) -> LabelSchema:
 def result_errors(schema: LabelSchema, result: Any, data: dict[str, Any] | None, field: str = "result",
                   row: int | None = None) -> list[FieldError]:
     if not isinstance(result, dict):
-        return [FieldError(field, "must be an object keyed by control name", row)]
+        return [FieldError(field, msg("result.object_by_control"), row)]
     return [FieldError(f"{field}.{path}" if path else field, msg, row) for path, msg in validate_result(schema, result, data)]
 
 
 def check_result(project: Project, result: Any, data: dict[str, Any] | None, field: str = "result") -> None:
     errors = result_errors(schema_of(project), result, data, field)
     if errors:
-        raise Invalid("the result does not fit the project's label schema", errors)
+        raise Invalid(msg("result.does_not_fit"), errors)

@@ -32,7 +32,7 @@ def blob_root(data_dir: Path) -> Path:
 
 def blob_path(data_dir: Path, sha256: str) -> Path:
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-        raise invalid("sha256", "must be 64 lower-case hex characters")
+        raise invalid("sha256", "blob.sha256")
     return blob_root(data_dir) / sha256[:2] / sha256[2:4] / sha256
 
 
@@ -52,14 +52,14 @@ def put_stream(data_dir: Path, stream: BinaryIO, max_bytes: int, allowed: set[st
                     head += chunk[: 512 - len(head)]
                 size += len(chunk)
                 if size > max_bytes:
-                    raise invalid("file", f"larger than the limit of {max_bytes} bytes")
+                    raise invalid("file", "blob.too_large", max=max_bytes)
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
-            raise invalid("file", "is empty")
+            raise invalid("file", "blob.empty")
         media = sniff(head) or "application/octet-stream"
         if allowed is not None and media not in allowed:
-            raise invalid("file", f"type {media} is not accepted here")
+            raise invalid("file", "blob.media_type", media=media)
         sha = digest.hexdigest()
         final = blob_path(data_dir, sha)
         final.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
 """Shared pieces of the format readers and writers: the row type, task checks, schema look-ups.
 
 Readers never raise on a bad row: they collect ``(field, reason)`` pairs so the import service can
-reject a file listing every problem at once (a file is all-or-nothing).
+reject a file listing every problem at once (a file is all-or-nothing). Each reason is a message by code
+(crowdset.messages), so the import page shows it in the reader's language.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from crowdset import jsoncodec
+from crowdset.messages import msg
 
 Error = tuple[str, str]
 
@@ -84,41 +86,41 @@ def build_task(data: Any, extra: dict[str, Any], errors: list[Error]) -> dict[st
     """
     task: dict[str, Any] = {}
     if not isinstance(data, dict):
-        errors.append(("data", "must be a JSON object"))
+        errors.append(("data", msg("format.json_object")))
     elif not data:
-        errors.append(("data", "is empty"))
+        errors.append(("data", msg("format.empty")))
     else:
         task["data"] = data
     meta = extra.get("meta")
     if meta is not None and not isinstance(meta, dict):
-        errors.append(("meta", "must be a JSON object"))
+        errors.append(("meta", msg("format.json_object")))
         meta = None
     meta = dict(meta or {})
     if "id" in extra and "external_id" in extra:
-        errors.append(("id", "give id or external_id, not both"))
+        errors.append(("id", msg("format.id_or_external_id")))
     ext = extra.get("external_id", extra.get("id"))
     if ext is not None:
         if isinstance(ext, (dict, list, bool)):
-            errors.append(("id", "must be a string or an integer"))
+            errors.append(("id", msg("format.id_type")))
         else:
             meta["external_id"] = ext
     if "is_gold" in extra and extra["is_gold"] is not None:
         b = parse_bool(extra["is_gold"])
         if b is None:
-            errors.append(("is_gold", "not a boolean (true/false, 1/0, yes/no)"))
+            errors.append(("is_gold", msg("format.not_boolean")))
         else:
             task["is_gold"] = b
     if "gold" in extra and extra["gold"] is not None:
         if isinstance(extra["gold"], dict):
             task["gold"] = extra["gold"]
         else:
-            errors.append(("gold", "must be a result object keyed by control name"))
+            errors.append(("gold", msg("format.result_object")))
     if task.get("is_gold") and "gold" not in task and not any(e[0] == "gold" for e in errors):
-        errors.append(("gold", "required when is_gold is true"))
+        errors.append(("gold", msg("format.gold_required")))
     if "priority" in extra and extra["priority"] is not None:
         p = parse_int(extra["priority"])
         if p is None:
-            errors.append(("priority", "not an integer"))
+            errors.append(("priority", msg("format.not_integer")))
         else:
             task["priority"] = p
     for key in ("predictions", "annotations"):
@@ -126,13 +128,13 @@ def build_task(data: Any, extra: dict[str, Any], errors: list[Error]) -> dict[st
         if items is None:
             continue
         if not isinstance(items, list):
-            errors.append((key, "must be a list"))
+            errors.append((key, msg("field.must_be_list")))
             continue
         for i, item in enumerate(items):
             if not isinstance(item, dict):
-                errors.append((f"{key}[{i}]", "must be an object"))
+                errors.append((f"{key}[{i}]", msg("field.must_be_object")))
             elif not isinstance(item.get("result"), dict):
-                errors.append((f"{key}[{i}].result", "must be a result object keyed by control name"))
+                errors.append((f"{key}[{i}].result", msg("format.result_object")))
         task[key] = items
     if meta:
         task["meta"] = meta

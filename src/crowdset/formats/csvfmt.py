@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+from crowdset.messages import Message, msg
 from crowdset.safetext import text_problem
 
 from .common import ParsedRow, build_task, byte_lines, control_map, pick_result, read_exactly
@@ -26,15 +27,15 @@ _UNSUPPORTED_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF
                      (b"\xfe\xff", "UTF-16"))
 
 
-def unsupported_encoding(head: bytes) -> str | None:
+def unsupported_encoding(head: bytes) -> Message | None:
     """Why the file that starts with ``head`` cannot be read as CSV text, or None. UTF-16 and UTF-32 are
     named by their byte-order mark; without one they still betray themselves by NUL bytes, which neither
     UTF-8 nor GB18030 text contains (decoded anyway, they would import as garbage full of NULs)."""
     for bom, name in _UNSUPPORTED_BOMS:
         if head.startswith(bom):
-            return f"{name} files are not supported; save as 'CSV UTF-8'"
+            return msg("format.encoding_unsupported", encoding=name)
     if b"\x00" in head:
-        return "the file contains NUL bytes, so it is not UTF-8 or GB18030 text (UTF-16 or UTF-32?); save as 'CSV UTF-8'"
+        return msg("format.nul_bytes")
     return None
 
 
@@ -59,7 +60,7 @@ def read_csv(stream: IO[bytes], delimiter: str = ",") -> Iterator[ParsedRow]:
     head = read_exactly(stream, SNIFF_BYTES)
     enc = detect_encoding(head, complete=len(head) < SNIFF_BYTES)
     if enc is None:
-        yield ParsedRow(0, errors=[("", unsupported_encoding(head) or "not a text file")])
+        yield ParsedRow(0, errors=[("", unsupported_encoding(head) or msg("format.not_text"))])
         return
     if enc == "utf-8-sig":
         head, enc = head[3:], "utf-8"
@@ -90,13 +91,13 @@ def read_csv(stream: IO[bytes], delimiter: str = ",") -> Iterator[ParsedRow]:
                 continue
             errors: list[tuple[str, str]] = []
             if any(n in bad_lines for n in range(start, last + 1)):
-                errors.append(("", f"not valid {enc.upper()} text (encoding chosen from the file start)"))
+                errors.append(("", msg("format.bad_text", encoding=enc.upper())))
             yield _row_to_parsed(start, header, row, errors)
     except csv.Error as exc:
-        yield ParsedRow(reader.line_num or 1, errors=[("", f"malformed CSV: {exc}")])
+        yield ParsedRow(reader.line_num or 1, errors=[("", msg("format.csv_malformed", reason=str(exc)))])
         return
     if header is None:
-        yield ParsedRow(0, errors=[("", "no header row: the file is empty")])
+        yield ParsedRow(0, errors=[("", msg("format.csv_no_header"))])
 
 
 def _header_problems(header: list[str]) -> list[tuple[str, str]]:
@@ -104,11 +105,11 @@ def _header_problems(header: list[str]) -> list[tuple[str, str]]:
     seen: set[str] = set()
     for i, name in enumerate(header, start=1):
         if not name:
-            problems.append((f"column {i}", "empty column name in the header"))
+            problems.append((f"column {i}", msg("format.csv_empty_column")))
         elif text_problem(name):
-            problems.append((f"column {i}", f"the column name {text_problem(name)}"))
+            problems.append((f"column {i}", msg("format.csv_column_name", problem=text_problem(name))))
         elif name.lower() in seen:
-            problems.append((name, "duplicate column name in the header"))
+            problems.append((name, msg("format.csv_duplicate_column")))
         seen.add(name.lower())
     return problems
 
@@ -116,13 +117,13 @@ def _header_problems(header: list[str]) -> list[tuple[str, str]]:
 def _row_to_parsed(line: int, header: list[str], row: list[str], errors: list[tuple[str, str]]) -> ParsedRow:
     n = len(header)
     if len(row) < n or any(cell.strip() for cell in row[n:]):
-        errors.append(("", f"expected {n} columns, found {len(row)}"))
+        errors.append(("", msg("format.csv_column_count", expected=n, found=len(row))))
         return ParsedRow(line, errors=errors)
     data: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for name, cell in zip(header, row, strict=False):
         if "\x00" in cell:  # PostgreSQL text refuses NUL (decoded text holds no lone surrogates)
-            errors.append((name, "contains a NUL character"))
+            errors.append((name, msg("text.nul")))
         key = name.lower()
         if key not in _RESERVED:
             data[name] = cell
@@ -133,7 +134,7 @@ def _row_to_parsed(line: int, header: list[str], row: list[str], errors: list[tu
             try:
                 extra["gold"] = json.loads(cell)
             except json.JSONDecodeError as exc:
-                errors.append((name, f"invalid JSON: {exc.msg}"))
+                errors.append((name, msg("format.invalid_json", reason=exc.msg)))
         else:
             extra[key] = cell.strip()
     task = build_task(data, extra, errors)

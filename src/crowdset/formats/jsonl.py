@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from crowdset import jsoncodec
+from crowdset.messages import msg
 from crowdset.safetext import json_problems
 
 from .common import RESERVED_FLAT_KEYS, TASK_KEYS, ParsedRow, build_task, byte_lines, dumps
@@ -26,7 +27,7 @@ _SUSPECT_ESCAPE = re.compile(rb"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
 def object_to_task(obj: Any, errors: list[tuple[str, str]]) -> dict[str, Any] | None:
     """Turn one decoded JSON value into a task (contract or flat shape), collecting errors."""
     if not isinstance(obj, dict):
-        errors.append(("", "each line must be a JSON object"))
+        errors.append(("", msg("format.line_not_object")))
         return None
     # The two shapes of almost every line, settled without the general checks (same outcome):
     # {"data": {...}} alone, and a flat record with no reserved key to lift out.
@@ -37,7 +38,7 @@ def object_to_task(obj: Any, errors: list[tuple[str, str]]) -> dict[str, Any] | 
     if "data" in obj:
         unknown = sorted(set(obj) - _CONTRACT_KEYS)
         for key in unknown:
-            errors.append((key, f"unknown task key (allowed: {', '.join(sorted(_CONTRACT_KEYS))})"))
+            errors.append((key, msg("format.unknown_task_key", allowed=sorted(_CONTRACT_KEYS))))
         extra = {k: v for k, v in obj.items() if k != "data"}
         return build_task(obj["data"], extra, errors)
     data = {k: v for k, v in obj.items() if k not in RESERVED_FLAT_KEYS}
@@ -56,13 +57,13 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[ParsedRow]:
         try:
             obj = jsoncodec.loads(raw)
         except UnicodeDecodeError as exc:
-            yield ParsedRow(lineno, errors=[("", f"not valid UTF-8 at byte {exc.start}")])
+            yield ParsedRow(lineno, errors=[("", msg("format.not_utf8_at", byte=exc.start))])
             continue
         except json.JSONDecodeError as exc:
-            yield ParsedRow(lineno, errors=[("", f"invalid JSON: {exc.msg} (column {exc.colno})")])
+            yield ParsedRow(lineno, errors=[("", msg("format.invalid_json_column", reason=exc.msg, column=exc.colno))])
             continue
         except RecursionError:
-            yield ParsedRow(lineno, errors=[("", "nested too deeply")])
+            yield ParsedRow(lineno, errors=[("", msg("json.nested_too_deeply"))])
             continue
         if b"\\u" in raw and _SUSPECT_ESCAPE.search(raw):
             bad = json_problems(obj, finite=False)  # NaN is read as the standard library reads it

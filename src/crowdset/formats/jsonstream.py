@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
+from crowdset.messages import msg
+
 CHUNK = 1 << 16
 MAX_ELEMENT_CHARS = 256 << 20
 _WS = " \t\r\n"
@@ -50,7 +52,7 @@ class _Reader:
                 return False
             self.buf += self.dec.decode(raw)
         except UnicodeDecodeError as exc:
-            raise JSONStreamError(self.index, f"not valid UTF-8 ({exc.reason})") from None
+            raise JSONStreamError(self.index, msg("format.json_not_utf8", reason=exc.reason)) from None
         return True
 
     def peek(self) -> str:
@@ -75,8 +77,8 @@ class _Reader:
                 if maybe_cut and len(self.buf) < MAX_ELEMENT_CHARS and self.fill(len(self.buf)):
                     continue
                 if len(self.buf) >= MAX_ELEMENT_CHARS:
-                    raise JSONStreamError(self.index, "element too large") from None
-                raise JSONStreamError(self.index, f"invalid JSON: {exc.msg}") from None
+                    raise JSONStreamError(self.index, msg("format.element_too_large")) from None
+                raise JSONStreamError(self.index, msg("format.invalid_json", reason=exc.msg)) from None
             if end == len(self.buf) and self.fill(len(self.buf)):
                 continue  # a number may continue in the next chunk
             self.pos = end
@@ -92,15 +94,15 @@ def iter_json_array(stream: IO[bytes], chunk_size: int = CHUNK) -> Iterator[Any]
     r = _Reader(stream, chunk_size)
     ch = r.peek()
     if ch == "":
-        raise JSONStreamError(0, "the file is empty")
+        raise JSONStreamError(0, msg("format.file_empty"))
     if ch == "{":
         r.index = 1
         yield r.value(decoder)
         if r.peek():
-            raise JSONStreamError(1, "extra data after the top-level object")
+            raise JSONStreamError(1, msg("format.extra_after_object"))
         return
     if ch != "[":
-        raise JSONStreamError(0, "expected a JSON array of tasks or one task object")
+        raise JSONStreamError(0, msg("format.expected_array"))
     r.pos += 1
     if r.peek() == "]":
         r.pos += 1
@@ -108,7 +110,7 @@ def iter_json_array(stream: IO[bytes], chunk_size: int = CHUNK) -> Iterator[Any]
         while True:
             r.index += 1
             if r.peek() == "":
-                raise JSONStreamError(r.index, "unexpected end of file inside the array")
+                raise JSONStreamError(r.index, msg("format.eof_in_array"))
             yield r.value(decoder)
             ch = r.peek()
             r.pos += 1
@@ -116,6 +118,6 @@ def iter_json_array(stream: IO[bytes], chunk_size: int = CHUNK) -> Iterator[Any]
                 break
             if ch != ",":
                 what = "end of file" if ch == "" else repr(ch)
-                raise JSONStreamError(r.index + 1, f"expected ',' or ']' after element {r.index}, found {what}")
+                raise JSONStreamError(r.index + 1, msg("format.expected_comma", index=r.index, found=what))
     if r.peek():
-        raise JSONStreamError(r.index, "extra data after the array")
+        raise JSONStreamError(r.index, msg("format.extra_after_array"))

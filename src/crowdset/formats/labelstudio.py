@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from crowdset.messages import msg
+
 from .common import ParsedRow, build_task, control_map, dumps, image_size, pick_result
 from .jsonl import object_to_task
 from .jsonstream import JSONStreamError, iter_json_array
@@ -118,7 +120,7 @@ def convert_regions(regions: Any, schema: dict[str, Any] | None, data: dict[str,
     conv = Conversion()
     data = data or {}
     if not isinstance(regions, list):
-        conv.errors.append((where, "must be a list of regions"))
+        conv.errors.append((where, msg("format.ls_regions_list")))
         return conv
     ctrls = control_map(schema)
     sizes: dict[str, tuple[float, float]] = {}
@@ -133,7 +135,7 @@ def convert_regions(regions: Any, schema: dict[str, Any] | None, data: dict[str,
     for i, reg in enumerate(regions):
         path = f"{where}[{i}]"
         if not isinstance(reg, dict):
-            conv.errors.append((path, "region must be an object"))
+            conv.errors.append((path, msg("format.ls_region_object")))
             continue
         typ = str(reg.get("type") or "")
         value = reg.get("value") if isinstance(reg.get("value"), dict) else {}
@@ -146,29 +148,29 @@ def convert_regions(regions: Any, schema: dict[str, Any] | None, data: dict[str,
             if isinstance(name, str) and kind in value:
                 conv.result[name] = value[kind]
             else:
-                conv.errors.append((path, f"malformed {typ} region"))
+                conv.errors.append((path, msg("format.ls_malformed_region", type=typ)))
             continue
         if typ == "textarea" and reg.get("id") is not None and str(reg["id"]) in region_ids:
             deferred.append((path, reg))  # per-region transcription of an audio segment
             continue
         if not isinstance(name, str) or not name:
-            conv.errors.append((f"{path}.from_name", "missing"))
+            conv.errors.append((f"{path}.from_name", msg("format.ls_missing")))
             continue
         control = ctrls.get(name)
         if typ not in LS_TYPE_TO_KIND and control is None:
             conv.unmapped.append(reg)  # unsupported type, no control of ours: kept verbatim, written back
             continue
         if ctrls and control is None:
-            conv.errors.append((f"{path}.from_name", f"unknown control {name!r} (not in the project schema)"))
+            conv.errors.append((f"{path}.from_name", msg("format.ls_unknown_control", control=name)))
             continue
         kind = control.get("kind") if control else _infer_kind(typ, value)
         if typ not in _allowed_types(str(kind)):
-            conv.errors.append((f"{path}.type", f"the region type does not fit control {name!r} of kind {kind!r}"))
+            conv.errors.append((f"{path}.type", msg("format.ls_type_mismatch", control=name, kind=kind)))
             continue
         try:
             _add_region(conv, name, str(kind), control or {}, reg, value, sizes.get(name), data)
         except (KeyError, TypeError, ValueError) as exc:
-            conv.errors.append((f"{path}.value", f"malformed {typ} value ({exc})"))
+            conv.errors.append((f"{path}.value", msg("format.ls_malformed_value", type=typ, reason=str(exc))))
     for path, reg in deferred:
         if reg.get("type") == "relation":
             _add_relation(conv, path, reg, schema)
@@ -294,7 +296,7 @@ def _add_region_text(conv: Conversion, path: str, reg: dict[str, Any]) -> None:
     segs = [seg for value in conv.result.values() if isinstance(value, dict) and "segments" in value
             for seg in value["segments"] if _base_id(str(seg.get("id"))) == rid]
     if not segs:
-        conv.errors.append((path, f"per-region text for region {rid!r}, which is not an audio segment"))
+        conv.errors.append((path, msg("format.ls_text_not_segment", region=rid)))
         return
     for seg in segs:
         seg["text"] = "\n".join(str(t) for t in texts)
@@ -324,12 +326,12 @@ def _relations_control(schema: dict[str, Any] | None, conv: Conversion, from_id:
 
 def _add_relation(conv: Conversion, path: str, reg: dict[str, Any], schema: dict[str, Any] | None) -> None:
     if reg.get("from_id") is None or reg.get("to_id") is None:
-        conv.errors.append((path, "relation without from_id/to_id"))
+        conv.errors.append((path, msg("format.ls_relation_ends")))
         return
     src, dst = str(reg["from_id"]), str(reg["to_id"])
     name = _relations_control(schema, conv, src)
     if schema and name not in control_map(schema):
-        conv.errors.append((path, "relation region but the schema has no relations control"))
+        conv.errors.append((path, msg("format.ls_no_relations_control")))
         return
     labels = list(reg.get("labels") or []) or [None]
     rels = conv.result.setdefault(name, {"relations": []})["relations"]
@@ -529,7 +531,7 @@ def ls_task_to_task(obj: Any, schema: dict[str, Any] | None) -> tuple[dict[str, 
     """One Label Studio task object -> (our task dict, errors)."""
     errors: list[tuple[str, str]] = []
     if not isinstance(obj, dict):
-        return None, [("", "each task must be a JSON object")]
+        return None, [("", msg("format.ls_task_not_object"))]
     if "data" not in obj:
         task = object_to_task(obj, errors)  # Label Studio also imports bare data objects
         return task, errors
@@ -540,7 +542,7 @@ def ls_task_to_task(obj: Any, schema: dict[str, Any] | None) -> tuple[dict[str, 
     gold = None
     for i, a in enumerate(obj.get("annotations") or obj.get("completions") or []):
         if not isinstance(a, dict):
-            errors.append((f"annotations[{i}]", "must be an object"))
+            errors.append((f"annotations[{i}]", msg("field.must_be_object")))
             continue
         if a.get("was_cancelled"):
             cancelled.append(a)
@@ -565,7 +567,7 @@ def ls_task_to_task(obj: Any, schema: dict[str, Any] | None) -> tuple[dict[str, 
             pred_ids.append(p)  # LS 1.23's GET /export lists prediction ids, not predictions
             continue
         if not isinstance(p, dict):
-            errors.append((f"predictions[{i}]", "must be an object"))
+            errors.append((f"predictions[{i}]", msg("field.must_be_object")))
             continue
         conv = convert_regions(p.get("result") or [], schema, data, where=f"predictions[{i}].result")
         errors.extend(conv.errors)

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from crowdset.messages import msg
+
 from .common import ParsedRow, PrefixedStream, read_exactly
 from .csvfmt import read_csv
 from .guess import guess_format
@@ -42,5 +44,5 @@ def read_tasks(source: str | os.PathLike[str] | IO[bytes], fmt: str | None = Non
     elif fmt == "labelstudio":
         yield from read_labelstudio(stream, schema)
     else:
-        what = f"unknown format {fmt!r}" if fmt else "cannot tell the file format; name it .jsonl, .csv, .tsv or .json"
+        what = msg("format.unknown_format", format=fmt) if fmt else msg("format.cannot_tell")
         yield ParsedRow(0, errors=[("", what)])

@@ -100,7 +100,7 @@ def _body_unreadable(exc: StarletteHTTPException) -> Message:
         byte = cause.object[cause.start:cause.start + 1].hex()
         return msg("request.not_utf8", byte=byte, position=cause.start)
     if isinstance(cause, RecursionError):
-        return msg("request.nested_too_deeply")
+        return msg("json.nested_too_deeply")
     if isinstance(cause, ValueError):
         return msg("request.json_invalid_reason", reason=str(cause))
     return msg("request.http_error", text=str(exc.detail))

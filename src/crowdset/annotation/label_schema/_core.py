@@ -25,7 +25,10 @@ from pydantic import (
     model_validator,
 )
 
+from crowdset.messages import Message, from_pydantic, msg
+
 ErrorList = list[tuple[str, str]]
+"""(path, message) pairs; each message is a ``crowdset.messages.Message`` (a ``str``: its English text)."""
 
 
 class SchemaError(ValueError):
@@ -42,22 +45,22 @@ class SchemaError(ValueError):
 
 def _check_label_list(values: list[str]) -> list[str]:
     if not values:
-        raise ValueError("must not be empty")
+        raise ValueError(msg("schema.labels_empty"))
     seen: set[str] = set()
     for v in values:
         if not v.strip():
-            raise ValueError("labels must not be blank")
+            raise ValueError(msg("schema.label_blank"))
         if v in seen:
-            raise ValueError(f"duplicate label {v!r}")
+            raise ValueError(msg("schema.duplicate_label", label=v))
         seen.add(v)
     return values
 
 
 def _check_scale(values: list[int]) -> list[int]:
     if len(values) != 2:
-        raise ValueError("must be [min, max]")
+        raise ValueError(msg("schema.scale_pair"))
     if values[0] >= values[1]:
-        raise ValueError("min must be less than max")
+        raise ValueError(msg("schema.scale_order"))
     return values
 
 
@@ -132,11 +135,11 @@ class ResultContext:
     def claim_id(self, path: str, region_id: Any) -> bool:
         """Record a region id; report a missing, non-string or repeated one. True if usable."""
         if not isinstance(region_id, str) or not region_id:
-            self.errors.append((path, "must be a non-empty string"))
+            self.errors.append((path, msg("field.non_empty_string")))
             return False
         first = self._ids.get(region_id)
         if first is not None:
-            self.errors.append((path, f"duplicate region id (also {first})"))
+            self.errors.append((path, msg("result.duplicate_region_id", first=first)))
             return False
         self._ids[region_id] = path
         return True
@@ -149,11 +152,11 @@ class ResultContext:
         if self.data is None:
             return None
         if field not in self.data:
-            self.errors.append((path, f"task data has no field {field!r}"))
+            self.errors.append((path, msg("result.data_field_missing", field=field)))
             return None
         value = self.data[field]
         if not isinstance(value, expected):
-            self.errors.append((path, f"task data field {field!r} has the wrong type"))
+            self.errors.append((path, msg("result.data_field_type", field=field)))
             return None
         return value
 
@@ -174,57 +177,57 @@ def get_list(ctx: ResultContext, path: str, value: dict[str, Any], key: str) -> 
     """value[key] as a list, or report and return None."""
     items = value.get(key)
     if not isinstance(items, list):
-        ctx.error(f"{path}.{key}", "required list" if items is None else "must be a list")
+        ctx.error(f"{path}.{key}", msg("field.required_list") if items is None else msg("field.must_be_list"))
         return None
     return items
 
 
 def check_label(ctx: ResultContext, path: str, label: Any, allowed: frozenset[str] | set[str]) -> None:
     if not isinstance(label, str):
-        ctx.error(path, "required string" if label is None else "must be a string")
+        ctx.error(path, msg("field.required_string") if label is None else msg("field.must_be_string"))
     elif label not in allowed:
-        ctx.error(path, "is not one of the control's labels")
+        ctx.error(path, msg("result.not_a_label"))
 
 
 def check_text_range(ctx: ResultContext, path: str, item: Any, text: str | None, *, need_text: bool = True) -> bool:
     """Check {start, end, text} against the task text (offsets in code points). True if sound."""
     if not isinstance(item, dict):
-        ctx.error(path, "must be an object")
+        ctx.error(path, msg("field.must_be_object"))
         return False
     start, end = item.get("start"), item.get("end")
     ok = True
     if not is_int(start) or start < 0:
-        ctx.error(f"{path}.start", "must be an integer >= 0")
+        ctx.error(f"{path}.start", msg("field.int_non_negative"))
         ok = False
     if not is_int(end):
-        ctx.error(f"{path}.end", "must be an integer")
+        ctx.error(f"{path}.end", msg("field.must_be_integer"))
         ok = False
     elif ok and end <= start:
-        ctx.error(f"{path}.end", "must be greater than start")
+        ctx.error(f"{path}.end", msg("result.end_after_start"))
         ok = False
     frag = item.get("text")
     if frag is None:
         if need_text:
-            ctx.error(f"{path}.text", "required string")
+            ctx.error(f"{path}.text", msg("field.required_string"))
             ok = False
     elif not isinstance(frag, str):
-        ctx.error(f"{path}.text", "must be a string")
+        ctx.error(f"{path}.text", msg("field.must_be_string"))
         ok = False
     if ok and text is not None:
         if end > len(text):
-            ctx.error(f"{path}.end", f"{end} is past the end of the text ({len(text)} characters)")
+            ctx.error(f"{path}.end", msg("result.past_text_end", end=end, length=len(text)))
             return False
         if frag is not None and text[start:end] != frag:
-            ctx.error(f"{path}.text", f"does not match the task text at [{start}:{end}]")
+            ctx.error(f"{path}.text", msg("result.text_mismatch", start=start, end=end))
             return False
     return ok
 
 
 def check_scale_value(ctx: ResultContext, path: str, v: Any, lo: int, hi: int) -> None:
     if not is_int(v):
-        ctx.error(path, "required integer" if v is None else "must be an integer")
+        ctx.error(path, msg("field.required_integer") if v is None else msg("field.must_be_integer"))
     elif not lo <= v <= hi:
-        ctx.error(path, f"must be between {lo} and {hi}")
+        ctx.error(path, msg("field.between", min=lo, max=hi))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,30 +305,26 @@ def _loc_to_path(prefix: str, loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _message(err: dict[str, Any]) -> str:
-    msg = str(err.get("msg", "invalid"))
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
+def _message(err: dict[str, Any]) -> Message:
     if err.get("type") == "missing":
-        return "required"
+        return msg("field.required")
     if err.get("type") == "extra_forbidden":
-        return "unknown field"
-    return msg
+        return msg("field.unknown_field")
+    return from_pydantic(err)
 
 
 def _parse_control(raw: Any, path: str, errors: ErrorList) -> Control | None:
     if isinstance(raw, Control):
         return raw
     if not isinstance(raw, dict):
-        errors.append((path, "must be an object"))
+        errors.append((path, msg("field.must_be_object")))
         return None
     kind = raw.get("kind")
     if kind is None:
-        errors.append((f"{path}.kind", "required"))
+        errors.append((f"{path}.kind", msg("field.required")))
         return None
     if not isinstance(kind, str) or kind not in _REGISTRY:
-        errors.append((f"{path}.kind", f"unknown kind {kind!r}; known: {', '.join(sorted(_REGISTRY))}"))
+        errors.append((f"{path}.kind", msg("schema.unknown_kind", kind=kind, known=sorted(_REGISTRY))))
         return None
     try:
         return _REGISTRY[kind].control_model.model_validate(raw)
@@ -341,16 +340,16 @@ def _parse_controls(obj: Any) -> list[Control]:
     if isinstance(obj, LabelSchema):
         obj = {"controls": list(obj.controls)}
     if not isinstance(obj, dict):
-        raise SchemaError([("", "must be an object with a 'controls' list")])
+        raise SchemaError([("", msg("schema.not_object"))])
     for key in obj:
         if key != "controls":
-            errors.append((str(key), "unknown field"))
+            errors.append((str(key), msg("field.unknown_field")))
     raw_controls = obj.get("controls")
     if not isinstance(raw_controls, list):
-        errors.append(("controls", "required list" if raw_controls is None else "must be a list"))
+        errors.append(("controls", msg("field.required_list") if raw_controls is None else msg("field.must_be_list")))
         raise SchemaError(errors)
     if not raw_controls:
-        errors.append(("controls", "must have at least one control"))
+        errors.append(("controls", msg("schema.no_controls")))
     controls: list[Control] = []
     by_name: dict[str, Control] = {}
     index_of: dict[str, int] = {}
@@ -359,8 +358,8 @@ def _parse_controls(obj: Any) -> list[Control]:
         if control is None:
             continue
         if control.name in by_name:
-            errors.append((f"controls[{i}].name", f"duplicate control name {control.name!r} "
-                                                  f"(also controls[{index_of[control.name]}])"))
+            errors.append((f"controls[{i}].name", msg("schema.duplicate_control", name=control.name,
+                                                      index=index_of[control.name])))
             continue
         by_name[control.name] = control
         index_of[control.name] = i
@@ -448,21 +447,21 @@ def validate_result(schema: LabelSchema, result: Any, data: dict[str, Any] | Non
     responses, step counts) are skipped when `data` is None.
     """
     if not isinstance(result, dict):
-        return [("", "result must be an object keyed by control name")]
+        return [("", msg("result.not_object"))]
     ctx = ResultContext(schema, result, data)
     by_name = schema._by_name
     for key in result:
         if key not in by_name:
-            ctx.error(str(key), "unknown control")
+            ctx.error(str(key), msg("result.unknown_control"))
     for control in schema.controls:
         name = control.name
         value = result.get(name)
         if value is None:
             if control.required:
-                ctx.error(name, "required")
+                ctx.error(name, msg("field.required"))
             continue
         if not isinstance(value, dict):
-            ctx.error(name, "must be an object")
+            ctx.error(name, msg("field.must_be_object"))
             continue
         _REGISTRY[control.kind].validator(control, value, name, ctx)
     return ctx.errors

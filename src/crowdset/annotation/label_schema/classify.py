@@ -18,6 +18,7 @@ from crowdset.annotation.label_schema._core import (
     get_list,
     register_kind,
 )
+from crowdset.messages import msg
 
 
 class ChoicesControl(Control):
@@ -37,18 +38,18 @@ def _validate_choices(control: ChoicesControl, value: dict[str, Any], path: str,
     if picked is None:
         return
     if not picked:
-        ctx.error(f"{path}.choices", "choose at least one option")
+        ctx.error(f"{path}.choices", msg("result.choose_one"))
     elif len(picked) > 1 and not control.multiple:
-        ctx.error(f"{path}.choices", "exactly one option allowed (the control is single-choice)")
+        ctx.error(f"{path}.choices", msg("result.single_choice"))
     allowed = control._label_set
     seen: set[str] = set()
     for i, opt in enumerate(picked):
         if not isinstance(opt, str):
-            ctx.error(f"{path}.choices[{i}]", "must be a string")
+            ctx.error(f"{path}.choices[{i}]", msg("field.must_be_string"))
         elif opt not in allowed:
-            ctx.error(f"{path}.choices[{i}]", "is not one of the control's options")
+            ctx.error(f"{path}.choices[{i}]", msg("result.not_an_option"))
         elif opt in seen:
-            ctx.error(f"{path}.choices[{i}]", "chosen twice")
+            ctx.error(f"{path}.choices[{i}]", msg("result.chosen_twice"))
         else:
             seen.add(opt)
 
@@ -77,9 +78,9 @@ class RatingControl(Control):
     def _max_above_min(cls, v: int, info: Any) -> int:
         lo = info.data.get("min")
         if isinstance(lo, int) and v <= lo:
-            raise ValueError("max must be greater than min")
+            raise ValueError(msg("schema.rating_max"))
         if isinstance(lo, int) and v - lo > 100:
-            raise ValueError("a rating scale has at most 101 points")
+            raise ValueError(msg("schema.rating_points"))
         return v
 
     def labels_of(self) -> list[str]:
@@ -108,7 +109,7 @@ class PairwiseControl(Control):
     @classmethod
     def _distinct(cls, v: list[str]) -> list[str]:
         if v[0] == v[1]:
-            raise ValueError("left and right must be different fields")
+            raise ValueError(msg("schema.pairwise_distinct"))
         return v
 
     def labels_of(self) -> list[str]:
@@ -118,14 +119,14 @@ class PairwiseControl(Control):
 def _validate_pairwise(control: PairwiseControl, value: dict[str, Any], path: str, ctx: ResultContext) -> None:
     choice = value.get("choice")
     if choice is None:
-        ctx.error(f"{path}.choice", "required")
+        ctx.error(f"{path}.choice", msg("field.required"))
     elif choice == "tie" and not control.allow_tie:
-        ctx.error(f"{path}.choice", "a tie is not allowed by this control")
+        ctx.error(f"{path}.choice", msg("result.no_tie"))
     elif choice not in ("left", "right", "tie"):
-        ctx.error(f"{path}.choice", "must be 'left', 'right'" + (" or 'tie'" if control.allow_tie else ""))
+        ctx.error(f"{path}.choice", msg("result.left_right_tie") if control.allow_tie else msg("result.left_right"))
     reason = value.get("reason")
     if reason is not None and not isinstance(reason, str):
-        ctx.error(f"{path}.reason", "must be a string")
+        ctx.error(f"{path}.reason", msg("field.must_be_string"))
 
 
 def _classify_pairwise(control: PairwiseControl, value: dict[str, Any]) -> str:
@@ -149,15 +150,15 @@ def _validate_ranking(control: RankingControl, value: dict[str, Any], path: str,
     seen: set[Any] = set()
     for i, rid in enumerate(order):
         if not isinstance(rid, str | int) or isinstance(rid, bool):
-            ctx.error(f"{path}.order[{i}]", "must be a response id (string or integer)")
+            ctx.error(f"{path}.order[{i}]", msg("result.response_id"))
         elif rid in seen:
-            ctx.error(f"{path}.order[{i}]", "ranked twice")
+            ctx.error(f"{path}.order[{i}]", msg("result.ranked_twice"))
         else:
             seen.add(rid)
     responses = ctx.data_field(path, control.to, list)
     if responses is None:
         if not order and ctx.data is None:
-            ctx.error(f"{path}.order", "must rank at least one response")
+            ctx.error(f"{path}.order", msg("result.rank_one"))
         return
     ids = []
     for j, r in enumerate(responses):
@@ -165,14 +166,14 @@ def _validate_ranking(control: RankingControl, value: dict[str, Any], path: str,
         if isinstance(rid, str | int) and not isinstance(rid, bool):
             ids.append(rid)
         else:
-            ctx.error(path, f"task data {control.to}[{j}] has no usable id")
+            ctx.error(path, msg("result.response_without_id", field=control.to, index=j))
     expected = set(ids)
     for i, rid in enumerate(order):
         if isinstance(rid, str | int) and rid in seen and rid not in expected:
-            ctx.error(f"{path}.order[{i}]", f"is not a response id of field {control.to!r}")
+            ctx.error(f"{path}.order[{i}]", msg("result.not_a_response", field=control.to))
     missing = [rid for rid in ids if rid not in seen]
     if missing:
-        ctx.error(f"{path}.order", f"must rank every response; missing {', '.join(map(repr, missing))}")
+        ctx.error(f"{path}.order", msg("result.rank_every", missing=[repr(m) for m in missing]))
 
 
 def _classify_ranking(control: RankingControl, value: dict[str, Any]) -> tuple[Any, ...]:

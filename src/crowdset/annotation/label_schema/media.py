@@ -26,6 +26,7 @@ from crowdset.annotation.label_schema._core import (
     is_num,
     register_kind,
 )
+from crowdset.messages import msg
 
 TOLERANCE_PX = 1.0
 """How far (pixels) a region may poke outside the image before it is an error."""
@@ -55,10 +56,10 @@ def _frame(ctx: ResultContext, path: str, value: dict[str, Any], has_regions: bo
     if sized:
         for key, v in (("image_width", iw), ("image_height", ih)):
             if not is_num(v) or v <= 0:
-                ctx.error(f"{path}.{key}", "must be a positive number of pixels")
+                ctx.error(f"{path}.{key}", msg("result.positive_pixels"))
                 ok_size = False
     if unit is not None and unit != "percent":
-        ctx.error(f"{path}.unit", "must be 'percent' (omit it for pixels)")
+        ctx.error(f"{path}.unit", msg("result.unit_percent"))
         return None
     if unit == "percent":
         scale = (iw / 100.0, ih / 100.0) if sized and ok_size else None
@@ -66,7 +67,7 @@ def _frame(ctx: ResultContext, path: str, value: dict[str, Any], has_regions: bo
     if sized:
         return _Frame(float(iw), float(ih), TOLERANCE_PX, (1.0, 1.0)) if ok_size else None
     if has_regions:
-        ctx.error(path, "needs image_width and image_height (pixels) or unit 'percent'")
+        ctx.error(path, msg("result.image_size_needed"))
     return None
 
 
@@ -75,15 +76,15 @@ def _check_box(ctx: ResultContext, p: str, box: dict[str, Any], frame: _Frame | 
     ok = True
     for key, v in (("x", x), ("y", y)):
         if not is_num(v):
-            ctx.error(f"{p}.{key}", "required number" if v is None else "must be a number")
+            ctx.error(f"{p}.{key}", msg("field.required_number") if v is None else msg("field.must_be_number"))
             ok = False
     for key, v in (("width", w), ("height", h)):
         if not is_num(v) or v <= 0:
-            ctx.error(f"{p}.{key}", "must be a positive number")
+            ctx.error(f"{p}.{key}", msg("field.positive_number"))
             ok = False
     rotation = box.get("rotation", 0) or 0
     if not is_num(rotation):
-        ctx.error(f"{p}.rotation", "must be a number of degrees")
+        ctx.error(f"{p}.rotation", msg("result.rotation_degrees"))
         ok = False
     if not ok or frame is None:
         return
@@ -100,7 +101,7 @@ def _check_box(ctx: ResultContext, p: str, box: dict[str, Any], frame: _Frame | 
     else:
         corners = [(x, y)]  # percent without a known size: the rotated extent is unknown
     if not all(frame.inside(cx, cy) for cx, cy in corners):
-        ctx.error(p, f"box lies outside the image ({frame.w:g} x {frame.h:g})")
+        ctx.error(p, msg("result.box_outside", width=frame.w, height=frame.h))
 
 
 class _ImageControl(Control):
@@ -138,7 +139,7 @@ def _each_region(ctx: ResultContext, path: str, regions: list[Any]) -> Iterator[
     for i, region in enumerate(regions):
         p = f"{path}[{i}]"
         if not isinstance(region, dict):
-            ctx.error(p, "must be an object")
+            ctx.error(p, msg("field.must_be_object"))
             continue
         ctx.claim_id(f"{p}.id", region.get("id"))
         yield p, region
@@ -158,16 +159,16 @@ def _validate_polygon(control: PolygonControl, value: dict[str, Any], path: str,
     for p, poly in _each_region(ctx, f"{path}.polygons", polygons):
         points = poly.get("points")
         if not isinstance(points, list):
-            ctx.error(f"{p}.points", "required list of [x, y]")
+            ctx.error(f"{p}.points", msg("result.points_required"))
         elif len(points) < 3:
-            ctx.error(f"{p}.points", "a polygon needs at least 3 points")
+            ctx.error(f"{p}.points", msg("result.polygon_points"))
         else:
             outside = False
             for j, pt in enumerate(points):
                 if not (isinstance(pt, list | tuple) and len(pt) == 2 and is_num(pt[0]) and is_num(pt[1])):
-                    ctx.error(f"{p}.points[{j}]", "must be [x, y] numbers")
+                    ctx.error(f"{p}.points[{j}]", msg("result.point_xy"))
                 elif frame is not None and not outside and not frame.inside(pt[0], pt[1]):
-                    ctx.error(f"{p}.points[{j}]", f"point lies outside the image ({frame.w:g} x {frame.h:g})")
+                    ctx.error(f"{p}.points[{j}]", msg("result.point_outside", width=frame.w, height=frame.h))
                     outside = True
         check_label(ctx, f"{p}.label", poly.get("label"), allowed)
 
@@ -178,9 +179,9 @@ def _validate_keypoints(control: KeypointsControl, value: dict[str, Any], path: 
     for p, kp in _each_region(ctx, f"{path}.keypoints", points):
         x, y = kp.get("x"), kp.get("y")
         if not (is_num(x) and is_num(y)):
-            ctx.error(p, "x and y must be numbers")
+            ctx.error(p, msg("result.xy_numbers"))
         elif frame is not None and not frame.inside(x, y):
-            ctx.error(p, f"point lies outside the image ({frame.w:g} x {frame.h:g})")
+            ctx.error(p, msg("result.point_outside", width=frame.w, height=frame.h))
         check_label(ctx, f"{p}.label", kp.get("label"), allowed)
 
 
@@ -220,23 +221,23 @@ def _check_segments(
     for i, seg in enumerate(segments):
         p = f"{path}.segments[{i}]"
         if not isinstance(seg, dict):
-            ctx.error(p, "must be an object")
+            ctx.error(p, msg("field.must_be_object"))
             continue
         ctx.claim_id(f"{p}.id", seg.get("id"))
         start, end = seg.get("start"), seg.get("end")
         if not is_num(start) or start < 0:
-            ctx.error(f"{p}.start", "must be a number of seconds >= 0")
+            ctx.error(f"{p}.start", msg("result.seconds_non_negative"))
         elif not is_num(end):
-            ctx.error(f"{p}.end", "must be a number of seconds")
+            ctx.error(f"{p}.end", msg("result.seconds"))
         elif end <= start:
-            ctx.error(f"{p}.end", "must be greater than start")
+            ctx.error(f"{p}.end", msg("result.end_after_start"))
         check_label(ctx, f"{p}.label", seg.get("label"), allowed)
         text = seg.get("text")
         if text is not None:
             if not transcribe:
-                ctx.error(f"{p}.text", "this control does not transcribe segments")
+                ctx.error(f"{p}.text", msg("result.no_transcription"))
             elif not isinstance(text, str):
-                ctx.error(f"{p}.text", "must be a string")
+                ctx.error(f"{p}.text", msg("field.must_be_string"))
 
 
 def _validate_audio(control: AudioSegmentsControl, value: dict[str, Any], path: str, ctx: ResultContext) -> None:
@@ -266,22 +267,22 @@ def _validate_alignment(
     check_scale_value(ctx, f"{path}.score", value.get("score"), *control.score_scale)
     links = value.get("links", [])
     if not isinstance(links, list):
-        ctx.error(f"{path}.links", "must be a list")
+        ctx.error(f"{path}.links", msg("field.must_be_list"))
         return
     frame = _frame(ctx, path, value, bool(links))
     text = ctx.data_field(path, control.text, str) if links else None
     for i, link in enumerate(links):
         p = f"{path}.links[{i}]"
         if not isinstance(link, dict):
-            ctx.error(p, "must be an object")
+            ctx.error(p, msg("field.must_be_object"))
             continue
         if link.get("phrase") is None:
-            ctx.error(f"{p}.phrase", "required")
+            ctx.error(f"{p}.phrase", msg("field.required"))
         else:
             check_text_range(ctx, f"{p}.phrase", link["phrase"], text)
         region = link.get("region")
         if not isinstance(region, dict):
-            ctx.error(f"{p}.region", "required object" if region is None else "must be an object")
+            ctx.error(f"{p}.region", msg("field.required_object") if region is None else msg("field.must_be_object"))
         else:
             _check_box(ctx, f"{p}.region", region, frame)
 

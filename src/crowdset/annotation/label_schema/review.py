@@ -16,6 +16,7 @@ from crowdset.annotation.label_schema._core import (
     is_int,
     register_kind,
 )
+from crowdset.messages import msg
 
 VERDICTS = ("correct", "incorrect")
 
@@ -36,37 +37,37 @@ def _validate_cot(control: CotReviewControl, value: dict[str, Any], path: str, c
     check_scale_value(ctx, f"{path}.final_rating", value.get("final_rating"), *control.final_scale)
     fv = value.get("final_verdict")
     if fv is not None and fv not in VERDICTS:
-        ctx.error(f"{path}.final_verdict", "must be 'correct' or 'incorrect'")
+        ctx.error(f"{path}.final_verdict", msg("result.correct_incorrect"))
     if steps is None:
         return
     seen: set[int] = set()
     for i, step in enumerate(steps):
         p = f"{path}.steps[{i}]"
         if not isinstance(step, dict):
-            ctx.error(p, "must be an object")
+            ctx.error(p, msg("field.must_be_object"))
             continue
         index = step.get("index")
         if not is_int(index) or index < 0:
-            ctx.error(f"{p}.index", "must be an integer >= 0")
+            ctx.error(f"{p}.index", msg("field.int_non_negative"))
         elif index in seen:
-            ctx.error(f"{p}.index", f"step {index} reviewed twice")
+            ctx.error(f"{p}.index", msg("result.step_twice", index=index))
         else:
             seen.add(index)
         if step.get("verdict") not in VERDICTS:
-            ctx.error(f"{p}.verdict", "must be 'correct' or 'incorrect'")
+            ctx.error(f"{p}.verdict", msg("result.correct_incorrect"))
         corr = step.get("correction")
         if corr is not None and not isinstance(corr, str):
-            ctx.error(f"{p}.correction", "must be a string")
+            ctx.error(f"{p}.correction", msg("field.must_be_string"))
     reasoning = ctx.data_field(path, control.to, list)
     if reasoning is None:
         return
     n = len(reasoning)
     for i, step in enumerate(steps):
         if isinstance(step, dict) and is_int(step.get("index")) and step["index"] >= n:
-            ctx.error(f"{path}.steps[{i}].index", f"the task has {n} steps (0..{n - 1})")
+            ctx.error(f"{path}.steps[{i}].index", msg("result.step_range", steps=n, last=n - 1))
     missing = [k for k in range(n) if k not in seen]
     if missing:
-        ctx.error(f"{path}.steps", f"one entry per step; missing steps {', '.join(map(str, missing))}")
+        ctx.error(f"{path}.steps", msg("result.steps_missing", missing=list(missing)))
 
 
 register_kind("cot_review", CotReviewControl, _validate_cot)

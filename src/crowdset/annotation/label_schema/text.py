@@ -17,6 +17,7 @@ from crowdset.annotation.label_schema._core import (
     get_list,
     register_kind,
 )
+from crowdset.messages import msg
 
 
 class SpansControl(Control):
@@ -51,9 +52,9 @@ class RelationsControl(Control):
     def cross_check(self, controls: dict[str, Control]) -> Iterable[tuple[str, str]]:
         target = controls.get(self.spans)
         if target is None:
-            yield "spans", f"no control named {self.spans!r}"
+            yield "spans", msg("schema.no_control", name=self.spans)
         elif target.kind != "spans":
-            yield "spans", f"{self.spans!r} is a {target.kind} control, not spans"
+            yield "spans", msg("schema.not_spans", name=self.spans, kind=target.kind)
 
 
 def _validate_relations(control: RelationsControl, value: dict[str, Any], path: str, ctx: ResultContext) -> None:
@@ -68,16 +69,16 @@ def _validate_relations(control: RelationsControl, value: dict[str, Any], path: 
     for i, rel in enumerate(relations):
         p = f"{path}.relations[{i}]"
         if not isinstance(rel, dict):
-            ctx.error(p, "must be an object")
+            ctx.error(p, msg("field.must_be_object"))
             continue
         ends = (rel.get("from"), rel.get("to"))
         for key, end in zip(("from", "to"), ends, strict=True):
             if not isinstance(end, str):
-                ctx.error(f"{p}.{key}", "required span id" if end is None else "must be a span id (string)")
+                ctx.error(f"{p}.{key}", msg("result.span_id_required") if end is None else msg("result.span_id"))
             elif end not in ids:
-                ctx.error(f"{p}.{key}", f"is not a span id of {control.spans!r} in this result")
+                ctx.error(f"{p}.{key}", msg("result.not_a_span", control=control.spans))
         if isinstance(ends[0], str) and ends[0] == ends[1]:
-            ctx.error(f"{p}.to", "a span cannot relate to itself")
+            ctx.error(f"{p}.to", msg("result.self_relation"))
         check_label(ctx, f"{p}.label", rel.get("label"), allowed)
 
 
@@ -94,7 +95,7 @@ class TranscriptionControl(Control):
     def _max_over_min(cls, v: int | None, info: Any) -> int | None:
         lo = info.data.get("min_length")
         if v is not None and isinstance(lo, int) and v < lo:
-            raise ValueError("max_length must be at least min_length")
+            raise ValueError(msg("schema.length_order"))
         return v
 
 
@@ -103,13 +104,13 @@ def _validate_transcription(
 ) -> None:
     text = value.get("text")
     if not isinstance(text, str):
-        ctx.error(f"{path}.text", "required string" if text is None else "must be a string")
+        ctx.error(f"{path}.text", msg("field.required_string") if text is None else msg("field.must_be_string"))
         return
     n = len(text.strip())
     if control.min_length is not None and n < control.min_length:
-        ctx.error(f"{path}.text", f"must have at least {control.min_length} characters")
+        ctx.error(f"{path}.text", msg("result.min_chars", min=control.min_length))
     if control.max_length is not None and len(text) > control.max_length:
-        ctx.error(f"{path}.text", f"must have at most {control.max_length} characters")
+        ctx.error(f"{path}.text", msg("result.max_chars", max=control.max_length))
 
 
 class KgTriplesControl(Control):
@@ -132,11 +133,11 @@ def _validate_kg_triples(control: KgTriplesControl, value: dict[str, Any], path:
     for i, triple in enumerate(triples):
         p = f"{path}.triples[{i}]"
         if not isinstance(triple, dict):
-            ctx.error(p, "must be an object")
+            ctx.error(p, msg("field.must_be_object"))
             continue
         for key in ("subject", "object"):
             if triple.get(key) is None:
-                ctx.error(f"{p}.{key}", "required")
+                ctx.error(f"{p}.{key}", msg("field.required"))
             else:
                 check_text_range(ctx, f"{p}.{key}", triple[key], text)
         check_label(ctx, f"{p}.relation", triple.get("relation"), allowed)

@@ -41,9 +41,13 @@ class JobOut(BaseModel):
             live = queue.read_progress(j.id)
             if live:
                 percent, message = live
-        if j.state == "failed" and isinstance(result, dict) and result.get("code") and (locale or ENGLISH) != ENGLISH:
-            result = localized_result(result, locale)
-            message, error = result["detail"][:500], result["detail"]
+        if isinstance(result, dict) and (locale or ENGLISH) != ENGLISH:
+            if j.state == "failed" and result.get("code"):
+                result = localized_result(result, locale)
+                message, error = result["detail"][:500], result["detail"]
+            elif isinstance(result.get("warning_codes"), list):  # a finished import's warnings
+                result = {**result, "warnings": [from_json(w.get("code"), w.get("params"), str(w)).render(locale)
+                                                 for w in result["warning_codes"] if isinstance(w, dict)]}
         return cls(id=j.id, kind=j.kind, state=j.state, percent=percent, message=message,
                    result=result, error=error, result_url=link,
                    url=f"/api/v1/jobs/{j.id}", created_at=j.created_at, started_at=j.started_at,

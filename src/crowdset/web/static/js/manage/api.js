@@ -1,4 +1,5 @@
-// JSON API calls from pages: the session cookie authenticates, the CSRF header proves the page.
+// JSON API calls from pages: the session cookie authenticates, the CSRF header proves the page, and
+// Accept-Language asks for the page's language (the API answers in English unless asked otherwise).
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 
@@ -12,7 +13,7 @@ export class ApiError extends Error {
 
 /** Fetch `url` and return the parsed JSON (null for 204); a problem+json answer throws ApiError. */
 export async function api(url, { method = "GET", json, body } = {}) {
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang || "en" };
   if (method !== "GET") headers["X-CSRF-Token"] = csrf();
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";

@@ -1,7 +1,13 @@
 // Upload a task file, follow the import job, and list every rejected row (row, field, message).
+// The texts come from the API in the page's language; a control is named by its title where the
+// label schema gives one (the API names controls by their stable name).
 import { api, el, pollJob, problemText, readJson, showProgress } from "./api.js";
 
 const t = readJson("i18n");
+const titles = Object.fromEntries((readJson("label-schema").controls || [])
+  .filter((c) => c && c.name && c.title).map((c) => [c.name, c.title]));
+// a result's path starts with the control it belongs to: gold.<control>..., predictions[0].result.<control>...
+const RESULT_PATH = /^(gold|(?:predictions|annotations)\[\d+\]\.result)\.([^.[]+)(.*)$/;
 const form = document.getElementById("import-form");
 const status = document.getElementById("import-status");
 const bar = document.getElementById("import-progress");
@@ -11,10 +17,31 @@ const errors = document.getElementById("import-errors");
 const detail = document.getElementById("import-error-detail");
 const rows = document.getElementById("import-error-rows");
 
+/** The field cell: the control's title first when the path names a titled control, the path after it. */
+function fieldCell(field) {
+  if (field === "row") return el("td", { text: t.whole_row });  // the problem is the row itself (not JSON, ...)
+  const m = RESULT_PATH.exec(field || "");
+  const title = m && titles[m[2]];
+  if (!title) return el("td", { text: field ?? "" });
+  return el("td", { title: field }, el("span", { class: "control-title", text: title }), " ",
+    el("code", { class: "hint", text: field }));
+}
+
+/** The message with a control it names (params.control) called by its title, quoted as the text quotes it. */
+function messageText(e) {
+  let text = e.message ?? "";
+  const name = e.params?.control;
+  const title = typeof name === "string" ? titles[name] : undefined;
+  if (title) {
+    for (const [open, close] of [["“", "”"], ["'", "'"]]) text = text.replace(`${open}${name}${close}`, `${open}${title}${close}`);
+  }
+  return text;
+}
+
 function showErrors(message, list) {
   detail.textContent = message;
-  rows.replaceChildren(...list.map((e) => el("tr", {},
-    el("td", { text: e.row ?? "" }), el("td", { text: e.field ?? "" }), el("td", { text: e.message ?? "" }))));
+  rows.replaceChildren(...list.map((e) => el("tr", { "data-code": e.code ?? "" },
+    el("td", { text: e.row ?? "" }), fieldCell(e.field), el("td", { text: messageText(e) }))));
   errors.hidden = false;
 }
 
