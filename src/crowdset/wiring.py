@@ -14,6 +14,7 @@ import domains, domains may not import faces, and only this module and the app f
 
 from __future__ import annotations
 
+import importlib
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -50,25 +51,32 @@ def wire() -> None:
 
 
 def job_handlers() -> dict[str, Handler]:
-    """Kind of long work -> the domain function that does it."""
-    from crowdset.annotation import jobs as annotation_jobs
-    from crowdset.datasets import jobs as dataset_jobs
-    from crowdset.ledger import jobs as ledger_jobs
-
+    """Kind of long work -> the domain function that does it (imported when a job of the kind first
+    runs, so a command that runs no job does not pay for loading every domain's job code)."""
     return {
-        "tasks.import": annotation_jobs.import_job,
-        "quality.run": annotation_jobs.quality_job,
-        "datasets.evaluate": dataset_jobs.evaluate_job,
-        "datasets.rereview": dataset_jobs.rereview_job,
-        "ledger.verify": ledger_jobs.verify_job,
+        "tasks.import": _deferred("crowdset.annotation.jobs", "import_job"),
+        "quality.run": _deferred("crowdset.annotation.jobs", "quality_job"),
+        "datasets.evaluate": _deferred("crowdset.datasets.jobs", "evaluate_job"),
+        "datasets.rereview": _deferred("crowdset.datasets.jobs", "rereview_job"),
+        "ledger.verify": _deferred("crowdset.ledger.jobs", "verify_job"),
     }
 
 
 def export_writers() -> dict[str, tuple[Any, str, str]]:
     """Export formats owned by a domain (the format-neutral ones are built into ``formats``)."""
-    from crowdset.datasets.tc609 import write_tc609
+    return {"tc609": (_deferred("crowdset.datasets.tc609", "write_tc609"), "application/x-ndjson", "jsonl")}
 
-    return {"tc609": (write_tc609, "application/x-ndjson", "jsonl")}
+
+def _deferred(module: str, name: str) -> Any:
+    """A function that imports ``module`` and calls its ``name`` on first use: the registry holds a
+    named, explicit entry without the import cost at start-up."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"{module}.{name}, imported on first use."
+    return call
 
 
 def api_routers() -> list[APIRouter]:
