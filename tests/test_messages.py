@@ -18,33 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "crowdset"
 LOCALES = SRC / "locales"
 
-# Files whose raise sites are still being moved to codes (emptied as they are converted).
-NOT_YET_CONVERTED: set[str] = {
-    "crowdset/annotation/exporting.py",
-    "crowdset/annotation/labelstudio_config.py",
-    "crowdset/annotation/policy.py",
-    "crowdset/annotation/projects.py",
-    "crowdset/annotation/quality_runs.py",
-    "crowdset/annotation/review.py",
-    "crowdset/annotation/scheduler.py",
-    "crowdset/annotation/submissions.py",
-    "crowdset/annotation/tasks.py",
-    "crowdset/api/annotation.py",
-    "crowdset/auth/policy.py",
-    "crowdset/auth/service.py",
-    "crowdset/blobs/service.py",
-    "crowdset/cli/annotation.py",
-    "crowdset/cli/datasets.py",
-    "crowdset/datasets/card.py",
-    "crowdset/datasets/catalogue.py",
-    "crowdset/datasets/evaluations.py",
-    "crowdset/datasets/policy.py",
-    "crowdset/datasets/versions.py",
-    "crowdset/http/deps.py",
-    "crowdset/jobs/service.py",
-    "crowdset/ledger/keys.py",
-    "crowdset/ledger/service.py",
-}
 # Files that build codes from data (a problem's title from its type), checked by their own tests.
 DYNAMIC_CODES = {"crowdset/errors.py", "crowdset/http/problems.py"}
 
@@ -248,7 +221,7 @@ def _scan() -> tuple[list[str], list[str]]:
                     unknown.append(f"{where}: {code.value!r} is not in crowdset.messages.CATALOGUE")
                 elif code.value == LEGACY:
                     legacy.append(f"{where}: the legacy code")
-    return unknown, [item for item in legacy if item.split(":")[0] not in NOT_YET_CONVERTED]
+    return unknown, legacy
 
 
 def test_every_code_in_the_source_is_in_the_catalogue():
@@ -310,3 +283,15 @@ def test_a_failed_import_is_read_in_the_readers_language(world):
     assert chinese["result"]["errors"][0]["message"].startswith("无效的 JSON：Expecting ',' delimiter（第 ")
     assert chinese["result"]["errors"][1]["message"].startswith("缺失：控件“sentiment”标注此字段")
     assert [e["code"] for e in chinese["result"]["errors"]] == [e["code"] for e in result["errors"]]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_command_line_prints_english_unless_crowdset_lang_says_chinese(backend):
+    from tests.support import run_cli
+
+    english = run_cli("org", "create", "坏码公司", "--kind", "nowhere", env={"CROWDSET_LANG": None, "LANG": "zh_CN.UTF-8"})
+    assert english.returncode == 1 and "organisation is not valid" in english.stderr, english.stderr
+    assert "kind: must be one of" in english.stderr
+    chinese = run_cli("org", "create", "坏码公司", "--kind", "nowhere", env={"CROWDSET_LANG": "zh_CN"})
+    assert chinese.returncode == 1 and "机构信息无效" in chinese.stderr and "kind: 须为以下之一：" in chinese.stderr, \
+        chinese.stderr

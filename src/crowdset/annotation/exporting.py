@@ -35,12 +35,12 @@ class ExportFilter:
 
     def check(self) -> None:
         if self.state is not None and self.state not in TASK_STATES:
-            raise invalid("status", f"one of {', '.join(TASK_STATES)}")
+            raise invalid("status", "field.one_of", choices=TASK_STATES)
 
 
 def check_format(fmt: str) -> str:
     if fmt not in writer_names():
-        raise invalid("format", f"one of {', '.join(writer_names())}")
+        raise invalid("format", "field.one_of", choices=writer_names())
     return fmt
 
 

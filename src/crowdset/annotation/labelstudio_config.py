@@ -15,6 +15,7 @@ from xml.parsers import expat
 
 from crowdset.annotation.label_schema import Control, LabelSchema, SchemaError
 from crowdset.errors import FieldError, Invalid
+from crowdset.messages import Message, msg
 
 MAX_CONFIG_CHARS = 1_000_000
 """A labelling config is a few kilobytes; anything this large is not one."""
@@ -37,10 +38,10 @@ IMAGE_LABEL_TAGS = {"rectanglelabels": "bbox", "polygonlabels": "polygon", "keyp
 def _safe_parse(xml: str | bytes) -> ET.Element:
     """Parse a config, refusing DOCTYPE (and so every entity declaration) before ElementTree sees it."""
     if len(xml) > MAX_CONFIG_CHARS:
-        raise SchemaError([("", f"config is larger than {MAX_CONFIG_CHARS} characters")])
+        raise SchemaError([("", msg("lsconfig.too_large", max=MAX_CONFIG_CHARS))])
 
     def refuse(*_: Any) -> None:
-        raise SchemaError([("", "DOCTYPE and entity declarations are not allowed in a labelling config")])
+        raise SchemaError([("", msg("lsconfig.doctype"))])
 
     pre = expat.ParserCreate()
     pre.StartDoctypeDeclHandler = refuse
@@ -50,7 +51,7 @@ def _safe_parse(xml: str | bytes) -> ET.Element:
         pre.Parse(xml, True)
         return ET.fromstring(xml)
     except (expat.ExpatError, ET.ParseError) as exc:
-        raise SchemaError([("", f"not well-formed XML: {exc}")]) from None
+        raise SchemaError([("", msg("lsconfig.xml", reason=str(exc)))]) from None
 
 
 def _is_true(el: ET.Element, attr: str) -> bool:
@@ -79,7 +80,7 @@ class _Reader:
     errors: list[tuple[str, str]] = field(default_factory=list)
     controls: list[ET.Element] = field(default_factory=list)
 
-    def error(self, el: ET.Element, message: str) -> None:
+    def error(self, el: ET.Element, message: Message) -> None:
         self.errors.append((_where(el), message))
 
     def walk(self, el: ET.Element) -> None:
@@ -94,7 +95,7 @@ class _Reader:
             if name:
                 self.objects[name] = _Obj(tag, el, fld)
         elif tag not in LAYOUT_TAGS:
-            self.error(el, f"unsupported Label Studio tag <{el.tag}>")
+            self.error(el, msg("lsconfig.unsupported_tag", tag=el.tag))
             return
         for child in el:
             self.walk(child)
@@ -102,17 +103,17 @@ class _Reader:
     def target(self, el: ET.Element, to_name: str | None = None) -> _Obj | None:
         to_name = (to_name if to_name is not None else el.get("toName") or "").strip()
         if not to_name:
-            self.error(el, "toName is required")
+            self.error(el, msg("lsconfig.to_name_required"))
             return None
         if "," in to_name:
-            self.error(el, "toName must name one object")
+            self.error(el, msg("lsconfig.to_name_one"))
             return None
         obj = self.objects.get(to_name)
         if obj is None:
-            self.error(el, f"toName {to_name!r} names no object tag")
+            self.error(el, msg("lsconfig.to_name_unknown", name=to_name))
             return None
         if obj.field is None:
-            self.errors.append((_where(obj.el), "value must reference a task field, like value=\"$text\""))
+            self.errors.append((_where(obj.el), msg("lsconfig.value_ref")))
             return None
         return obj
 
@@ -122,7 +123,7 @@ class _Reader:
             if isinstance(c.tag, str) and c.tag.lower() == child:
                 v = c.get("alias") or c.get("value")
                 if v is None:
-                    self.error(el, f"<{c.tag}> without value")
+                    self.error(el, msg("lsconfig.no_value", tag=c.tag))
                 else:
                     out.append(v)
         return out
@@ -137,7 +138,7 @@ def labelstudio_config_to_schema(xml: str | bytes) -> LabelSchema:
     root = _safe_parse(xml)
     r = _Reader()
     if root.tag.lower() != "view":
-        r.errors.append((root.tag, "the root tag of a labelling config must be <View>"))
+        r.errors.append((root.tag, msg("lsconfig.root_view")))
     r.walk(root)
 
     image_labels: dict[str, list[ET.Element]] = {}
@@ -165,7 +166,7 @@ def labelstudio_config_to_schema(xml: str | bytes) -> LabelSchema:
             region_text.append(el)
             continue
         if not name:
-            r.error(el, "name is required")
+            r.error(el, msg("lsconfig.name_required"))
             continue
         entry = _control_entry(r, el, tag, name, image_labels, image_tools)
         if entry is not None:
@@ -176,7 +177,7 @@ def labelstudio_config_to_schema(xml: str | bytes) -> LabelSchema:
     spans = [e for e in r.entries if e is not None and e["kind"] == "spans"]
     for pos, el in relations:
         if not spans:
-            r.error(el, "<Relations> needs a <Labels> control on a Text object")
+            r.error(el, msg("lsconfig.relations_labels"))
             continue
         r.entries[pos] = {"name": (el.get("name") or "relations").strip(), "kind": "relations",
                           "labels": r.values(el, "relation"), "spans": spans[0]["name"],
@@ -186,7 +187,7 @@ def labelstudio_config_to_schema(xml: str | bytes) -> LabelSchema:
         owner = next((e for e in r.entries if e is not None and e["kind"] == "audio_segments"
                       and e.get("_object") == to_name), None)
         if owner is None:
-            r.error(el, "perRegion TextArea is supported only with <Labels> on an Audio object")
+            r.error(el, msg("lsconfig.per_region_textarea"))
             continue
         owner["transcribe"] = True
         tname = (el.get("name") or "").strip()
@@ -214,7 +215,7 @@ def label_schema_from_config(xml: str | bytes) -> dict[str, Any]:
     try:
         return labelstudio_config_to_schema(xml).model_dump(mode="json", exclude_none=True)
     except SchemaError as exc:
-        raise Invalid("the Label Studio config cannot be converted",
+        raise Invalid(msg("lsconfig.not_converted"),
                       [FieldError(f"labelstudio_config.{path}" if path else "labelstudio_config", message)
                        for path, message in exc.errors]) from None
 
@@ -237,12 +238,12 @@ def _control_entry(
     image_tools: dict[str, list[ET.Element]],
 ) -> dict[str, Any] | None:
     if _is_true(el, "perRegion") and tag != "textarea":
-        r.error(el, "perRegion controls are not supported (only a per-region TextArea on Audio)")
+        r.error(el, msg("lsconfig.per_region"))
         return None
     if tag == "pairwise":
         names = [n.strip() for n in (el.get("toName") or "").split(",") if n.strip()]
         if len(names) != 2:
-            r.error(el, "toName must name two objects, like toName=\"left,right\"")
+            r.error(el, msg("lsconfig.to_name_two"))
             return None
         objs = [r.target(el, n) for n in names]
         if None in objs:
@@ -254,11 +255,11 @@ def _control_entry(
     to = obj.field
     if tag == "choices":
         if el.get("value"):
-            r.error(el, "dynamic choices (value=\"$...\") are not supported")
+            r.error(el, msg("lsconfig.dynamic_choices"))
             return None
         mode = (el.get("choice") or "single").lower()
         if mode not in ("single", "single-radio", "multiple"):
-            r.error(el, f"unknown choice mode {mode!r}")
+            r.error(el, msg("lsconfig.choice_mode", mode=mode))
             return None
         return {"name": name, "kind": "choices", "to": to, "options": r.values(el, "choice"),
                 "multiple": mode == "multiple"}
@@ -266,7 +267,7 @@ def _control_entry(
         return {"name": name, "kind": IMAGE_LABEL_TAGS[tag], "to": to, "labels": r.values(el, "label")}
     if tag in IMAGE_TOOLS:
         if not image_labels.get(el.get("toName", "").strip()):
-            r.error(el, f"<{el.tag}> needs a <Labels> control on the same Image (or use <{el.tag}Labels>)")
+            r.error(el, msg("lsconfig.tool_needs_labels", tag=el.tag))
         return None  # the Labels control carries it
     if tag == "labels":
         labels = r.values(el, "label")
@@ -280,15 +281,14 @@ def _control_entry(
         if obj.tag == "image":
             tools = image_tools.get(el.get("toName", "").strip(), [])
             if len(tools) != 1:
-                r.error(el, "<Labels> on an Image needs exactly one Rectangle, Polygon or KeyPoint tool "
-                            f"on it (found {len(tools)})")
+                r.error(el, msg("lsconfig.image_tools", found=len(tools)))
                 return None
             return {"name": name, "kind": IMAGE_TOOLS[tools[0].tag.lower()], "to": to, "labels": labels}
-        r.error(el, f"<Labels> on <{obj.el.tag}> is not supported")
+        r.error(el, msg("lsconfig.labels_on", tag=obj.el.tag))
         return None
     if tag == "timelinelabels":
         if obj.tag != "video":
-            r.error(el, "<TimelineLabels> must point at a Video object")
+            r.error(el, msg("lsconfig.timeline_video"))
             return None
         return _video(name, to, r.values(el, "label"), obj)
     if tag == "textarea":
@@ -296,18 +296,18 @@ def _control_entry(
     if tag == "rating":
         raw = el.get("maxRating") or "5"
         if not raw.strip().isdigit() or int(raw) < 2:
-            r.error(el, "maxRating must be an integer >= 2")
+            r.error(el, msg("lsconfig.max_rating"))
             return None
         return {"name": name, "kind": "rating", "to": to, "min": 1, "max": int(raw)}
     if tag == "ranker":
         if obj.tag != "list":
-            r.error(el, "<Ranker> must point at a List object")
+            r.error(el, msg("lsconfig.ranker_list"))
             return None
         if any(isinstance(c.tag, str) and c.tag.lower() == "bucket" for c in el.iter()):
-            r.error(el, "<Ranker> with <Bucket> groups is not supported (only a full ranking)")
+            r.error(el, msg("lsconfig.ranker_buckets"))
             return None
         return {"name": name, "kind": "ranking", "to": to}
-    r.error(el, f"unsupported Label Studio tag <{el.tag}>")
+    r.error(el, msg("lsconfig.unsupported_tag", tag=el.tag))
     return None
 
 
@@ -338,16 +338,16 @@ def _guess_object(fld: str) -> str:
     return "Text"
 
 
-def _unsupported(control: Control) -> str | None:
+def _unsupported(control: Control) -> Message | None:
     kind = control.kind
     if kind in ("cot_review", "image_text_alignment", "kg_triples") or kind not in _EMITTERS:
-        return f"kind {kind!r} has no Label Studio equivalent"
+        return msg("lsconfig.kind_no_equivalent", kind=kind)
     if kind == "rating" and control.min != 1:  # type: ignore[attr-defined]
-        return "Label Studio ratings start at 1"
+        return msg("lsconfig.rating_start")
     if kind == "rating" and control.to is None:  # type: ignore[attr-defined]
-        return "a Label Studio Rating needs an object (set `to`)"
+        return msg("lsconfig.rating_object")
     if kind == "pairwise" and control.allow_tie:  # type: ignore[attr-defined]
-        return "Label Studio Pairwise has no tie"
+        return msg("lsconfig.pairwise_tie")
     return None
 
 
@@ -367,9 +367,9 @@ def schema_to_labelstudio_config(schema: LabelSchema, *, skip_unsupported: bool 
         why = _unsupported(c)
         if why is None and c.kind == "relations":
             if seen_relations:
-                why = "Label Studio has one set of relations per config"
+                why = msg("lsconfig.one_relations")
             elif c.spans != first_spans:  # type: ignore[attr-defined]
-                why = "Label Studio relations attach to the first spans control only"
+                why = msg("lsconfig.relations_first_spans")
             seen_relations = True
         if why is None:
             keep.append(c)

@@ -17,6 +17,7 @@ from crowdset.annotation.models import PROJECT_ROLES, Annotation, Project, Proje
 from crowdset.auth.models import User
 from crowdset.db import MAX_ID
 from crowdset.errors import Forbidden, NotFound
+from crowdset.messages import msg
 
 # What each need requires, besides being an admin or a manager of the project's organisation.
 NEEDS = {
@@ -26,6 +27,11 @@ NEEDS = {
     "arbitrate": {"expert", "manager"},
     "manage": {"manager"},
 }
+
+
+MAY_NOT = {"annotate": msg("project.may_not_annotate"), "review": msg("project.may_not_review"),
+           "arbitrate": msg("project.may_not_arbitrate"), "manage": msg("project.may_not_manage")}
+"""Why a project member is refused what they need (by need)."""
 
 
 def member_roles(s: Session, project_id: int, user_id: int) -> set[str]:
@@ -73,14 +79,14 @@ def get_project(s: Session, user: User | None, project_id: int, need: str = "vie
     Forbidden when they see it but may not do ``need``. ``user`` None is the operator (CLI)."""
     project = s.get(Project, project_id) if 0 < project_id <= MAX_ID else None
     if project is None:
-        raise NotFound(f"project {project_id} not found")
+        raise NotFound(msg("project.not_found", id=project_id))
     if user is None:
         return project
     roles = None if manages_org(user, project) else member_roles(s, project.id, user.id)
     if not allowed(s, user, project, "view", roles):
-        raise NotFound(f"project {project_id} not found")
+        raise NotFound(msg("project.not_found", id=project_id))
     if need != "view" and not allowed(s, user, project, need, roles):
-        raise Forbidden(f"you may not {need} in this project")
+        raise Forbidden(MAY_NOT.get(need) or msg("project.may_not", action=need))
     return project
 
 
@@ -102,7 +108,7 @@ def check_hub(user: User, projects: list[Project], account_roles: tuple[str, ...
     """A hub page (the list of one's projects) is for those who may work in at least one project, as
     decided per project above, and for holders of the account role (who see an empty list)."""
     if not projects and not (user.is_admin or user.has_role(*account_roles)):
-        raise Forbidden("no project of yours here")
+        raise Forbidden(msg("project.none_of_yours"))
 
 
 def has_annotated(s: Session, user: User, task_id: int) -> bool:
@@ -113,10 +119,10 @@ def has_annotated(s: Session, user: User, task_id: int) -> bool:
 def check_not_own_annotation(user: User, annotation: Annotation) -> None:
     """Reviewing one's own annotation is refused, managers and admins included."""
     if annotation.user_id is not None and annotation.user_id == user.id:
-        raise Forbidden("you may not review your own annotation")
+        raise Forbidden(msg("review.own_annotation"))
 
 
 def check_not_own_task(s: Session, user: User, task_id: int) -> None:
     """Arbitrating a task one annotated is refused, managers and admins included."""
     if has_annotated(s, user, task_id):
-        raise Forbidden("you may not arbitrate a task you annotated")
+        raise Forbidden(msg("arbitration.own_task"))

@@ -27,6 +27,7 @@ from crowdset.auth.models import User
 from crowdset.auth.service import get_org, get_user, visible_users
 from crowdset.errors import FieldError, Forbidden, Invalid, NotFound, invalid
 from crowdset.ledger.service import actor_of, append
+from crowdset.messages import msg
 
 EDITABLE = ("title", "instructions", "overlap", "gold_ratio", "review_policy", "review_sample",
             "agreement_threshold", "lease_seconds", "status", "tokenizer", "gold_floor")
@@ -36,32 +37,33 @@ def parse_schema(schema: Any) -> LabelSchema:
     try:
         return LabelSchema.parse(schema)
     except SchemaError as exc:
-        raise Invalid("label schema is not valid",
-                      [FieldError(f"schema.{path}" if path else "schema", msg) for path, msg in exc.errors]) from None
+        raise Invalid(msg("project.schema_invalid"),
+                      [FieldError(f"schema.{path}" if path else "schema", message) for path, message in exc.errors]) \
+            from None
 
 
 def _check_settings(values: dict[str, Any]) -> None:
     errors: list[FieldError] = []
     if "title" in values and not (0 < len(str(values["title"]).strip()) <= 200):
-        errors.append(FieldError("title", "required, at most 200 characters"))
+        errors.append(FieldError("title", msg("field.required_max_chars", max=200)))
     if "overlap" in values and not (isinstance(values["overlap"], int) and 1 <= values["overlap"] <= 100):
-        errors.append(FieldError("overlap", "an integer from 1 to 100"))
+        errors.append(FieldError("overlap", msg("field.int_range", min=1, max=100)))
     for f in ("gold_ratio", "review_sample", "agreement_threshold"):
         if f in values and not (isinstance(values[f], int | float) and 0 <= values[f] <= 1):
-            errors.append(FieldError(f, "a number from 0 to 1"))
+            errors.append(FieldError(f, msg("field.fraction")))
     if values.get("gold_floor") is not None and not (0 <= values["gold_floor"] <= 1):
-        errors.append(FieldError("gold_floor", "a number from 0 to 1"))
+        errors.append(FieldError("gold_floor", msg("field.fraction")))
     if "review_policy" in values and values["review_policy"] not in REVIEW_POLICIES:
-        errors.append(FieldError("review_policy", f"one of {', '.join(REVIEW_POLICIES)}"))
+        errors.append(FieldError("review_policy", msg("field.one_of", choices=REVIEW_POLICIES)))
     if "status" in values and values["status"] not in PROJECT_STATUSES:
-        errors.append(FieldError("status", f"one of {', '.join(PROJECT_STATUSES)}"))
+        errors.append(FieldError("status", msg("field.one_of", choices=PROJECT_STATUSES)))
     if "lease_seconds" in values and not (isinstance(values["lease_seconds"], int)
                                           and 30 <= values["lease_seconds"] <= 7 * 86400):
-        errors.append(FieldError("lease_seconds", "an integer from 30 to 604800"))
+        errors.append(FieldError("lease_seconds", msg("field.int_range", min=30, max=7 * 86400)))
     if values.get("tokenizer") not in (None, "char", "whitespace"):
-        errors.append(FieldError("tokenizer", "char (one token per Chinese character) or whitespace"))
+        errors.append(FieldError("tokenizer", msg("project.tokenizer")))
     if errors:
-        raise Invalid("project settings are not valid", errors)
+        raise Invalid(msg("project.settings_invalid"), errors)
 
 
 def create_project(s: Session, actor: User | None, org_id: int | None, title: str, schema: Any = None, *,
@@ -71,19 +73,19 @@ def create_project(s: Session, actor: User | None, org_id: int | None, title: st
     if org_id is None:
         org_id = getattr(actor, "org_id", None)
         if org_id is None:
-            raise invalid("org_id", "required for users without an organisation")
+            raise invalid("org_id", "field.org_required")
     if (schema is None) == (labelstudio_config is None):
-        raise invalid("schema", "give exactly one of schema or labelstudio_config")
+        raise invalid("schema", "project.schema_or_config")
     if labelstudio_config is not None:
         schema = label_schema_from_config(labelstudio_config)
     if not policy.may_create_project(actor, org_id):
         if actor.org_id != org_id:
             get_org(s, actor, org_id)  # 404 for another organisation
-        raise Forbidden("only managers of the organisation create projects")
+        raise Forbidden(msg("project.create_forbidden"))
     get_org(s, actor, org_id)
     unknown = set(settings) - set(EDITABLE)
     if unknown:
-        raise invalid(sorted(unknown)[0], "unknown setting")
+        raise invalid(sorted(unknown)[0], "project.unknown_setting")
     values = {"title": title, "overlap": 1, "review_policy": "none", "status": "active", **settings}
     _check_settings(values)
     parsed = parse_schema(schema)
@@ -103,7 +105,7 @@ def new_project_kinds(user: User) -> list[str]:
     """The control kinds a new project's schema may use (the schema builder offers them), for those
     who may create projects in their organisation; Forbidden for others."""
     if not policy.may_create_project(user, user.org_id):
-        raise Forbidden("only managers of the organisation create projects")
+        raise Forbidden(msg("project.create_forbidden"))
     return registered_kinds()
 
 
@@ -142,7 +144,7 @@ def update_project(s: Session, actor: User, project_id: int, changes: dict[str, 
     project = policy.get_project(s, actor, project_id, "manage")
     unknown = set(changes) - set(EDITABLE) - {"schema"}
     if unknown:
-        raise invalid(sorted(unknown)[0], "not an editable setting")
+        raise invalid(sorted(unknown)[0], "project.not_editable_setting")
     _check_settings(changes)
     if "schema" in changes:
         project.label_schema = parse_schema(changes.pop("schema")).model_dump(mode="json", exclude_none=True)
@@ -159,7 +161,7 @@ def add_project_member(s: Session, actor: User | None, project_id: int, user_id:
     project = policy.get_project(s, actor, project_id, "manage")
     member = s.get(User, user_id) if actor is None else get_user(s, actor, user_id)
     if member is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound(msg("user.not_found", id=user_id))
     add_member(s, actor, project, member, role)
     return member
 
@@ -168,9 +170,9 @@ def add_member(s: Session, actor: User | None, project: Project, user: User, rol
     """The step itself, for callers that hold the project already and asked the policy (the use case
     above; seeding the demo)."""
     if role not in PROJECT_ROLES:
-        raise invalid("role", f"one of {', '.join(PROJECT_ROLES)}")
+        raise invalid("role", "field.one_of", choices=PROJECT_ROLES)
     if user.org_id != project.org_id and not policy.may_add_outsider(actor):
-        raise invalid("user_id", "the user belongs to another organisation")
+        raise invalid("user_id", "project.user_other_org")
     if role not in policy.member_roles(s, project.id, user.id):
         s.add(ProjectMember(project_id=project.id, user_id=user.id, role=role))
         s.flush()
@@ -182,7 +184,7 @@ def remove_member(s: Session, actor: User, project_id: int, user_id: int, role: 
     project = policy.get_project(s, actor, project_id, "manage")
     row = s.get(ProjectMember, (project.id, user_id, role))
     if row is None:
-        raise NotFound(f"user {user_id} is not a {role} of this project")
+        raise NotFound(msg("project.not_member", id=user_id, role=role))
     s.delete(row)
     append(s, "project.member_removed", f"project:{project.id}", actor_of(actor), {"user_id": user_id, "role": role})
 

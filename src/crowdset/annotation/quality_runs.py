@@ -180,17 +180,17 @@ def quality_controls(project: Project, method: str, control: str | None) -> tupl
 
     Checked when the run is asked for, so a bad method or control is a 422 then, not a failed job."""
     if method not in CLASSIFICATION_METHODS:
-        raise invalid("method", f"one of {', '.join(CLASSIFICATION_METHODS)}")
+        raise invalid("method", "field.one_of", choices=CLASSIFICATION_METHODS)
     schema = schema_of(project)
     names = [c.name for c in schema.controls if c.kind in CLASSIFIABLE]
     structured = [c for c in schema.controls if _pairwise_metric(c.kind) is not None]
     if control is not None:
         if control not in names and control not in {c.name for c in structured}:
-            raise invalid("control", f"one of: {', '.join(names + [c.name for c in structured]) or 'none'}")
+            raise invalid("control", "quality.control_choices", choices=names + [c.name for c in structured] or ["none"])
         names = [n for n in names if n == control]
         structured = [c for c in structured if c.name == control]
     if not names and not structured:
-        raise invalid("control", "this project has no control whose agreement can be measured")
+        raise invalid("control", "quality.no_measurable_control")
     return names, structured
 
 
@@ -211,7 +211,7 @@ def _run_quality(s: Session, actor: User | None, project: Project, method: str, 
             continue
         n_labels += len(df)
         if method == "wmv" and not gold:
-            raise invalid("method", "wmv weighs annotators by their gold accuracy; this project has no gold answers")
+            raise invalid("method", "quality.wmv_needs_gold")
         result = aggregate(df[["task", "worker", "label"]], method, gold=gold or None)
         for task_id, label, conf in zip(result.tasks, result.labels, result.confidence, strict=True):
             decided[int(task_id)][name] = (values[int(task_id)].get(label), float(conf))

@@ -24,6 +24,7 @@ from crowdset.db import utcnow
 from crowdset.errors import Conflict, NotFound, invalid
 from crowdset.ledger.rows import rows_of, task_digest
 from crowdset.ledger.service import actor_of, append
+from crowdset.messages import msg
 
 
 def needs_review(project: Project, annotation_id: int) -> bool:
@@ -84,21 +85,21 @@ def review(s: Session, reviewer: User, annotation_id: int, verdict: str, comment
            fixed_result: dict[str, Any] | None = None) -> Review:
     ann = s.get(Annotation, annotation_id, with_for_update=True)
     if ann is None:
-        raise NotFound(f"annotation {annotation_id} not found")
+        raise NotFound(msg("annotation.not_found", id=annotation_id))
     project = get_project(s, reviewer, ann.project_id, "review")
     check_not_own_annotation(reviewer, ann)
     if ann.status != "submitted":
-        raise Conflict(f"annotation {annotation_id} is {ann.status}; only submitted annotations are reviewed")
+        raise Conflict(msg("review.not_submitted", id=annotation_id, status=ann.status))
     if ann.review_state in ("accepted", "rejected", "fixed"):
-        raise Conflict(f"annotation {annotation_id} was already reviewed ({ann.review_state})")
+        raise Conflict(msg("review.already_reviewed", id=annotation_id, state=ann.review_state))
     if verdict not in VERDICTS:
-        raise invalid("verdict", f"one of {', '.join(VERDICTS)}")
+        raise invalid("verdict", "field.one_of", choices=VERDICTS)
     if verdict == "reject" and not comment.strip():
-        raise invalid("comment", "say why, so the annotator can learn from it")
+        raise invalid("comment", "review.comment_required")
     task = s.get(Task, ann.task_id, with_for_update=True)
     if verdict == "fix":
         if fixed_result is None:
-            raise invalid("result", "a fix carries the corrected result")
+            raise invalid("result", "review.fix_needs_result")
         check_result(project, fixed_result, task.data, field="result")
     row = Review(annotation_id=ann.id, task_id=task.id, reviewer_id=reviewer.id, verdict=verdict,
                  comment=comment.strip(), fixed_result=fixed_result if verdict == "fix" else None)
@@ -127,11 +128,11 @@ def resolve(s: Session, expert: User, task_id: int, result: dict[str, Any], comm
     """An expert's final answer for a disputed task (or any task, when a manager overrules)."""
     task = s.get(Task, task_id, with_for_update=True)
     if task is None:
-        raise NotFound(f"task {task_id} not found")
+        raise NotFound(msg("task.not_found", id=task_id))
     project = get_project(s, expert, task.project_id, "arbitrate")
     check_not_own_task(s, expert, task.id)
     if task.state != "arbitration" and not may_overrule(expert):
-        raise Conflict(f"task {task_id} is {task.state}, not waiting for arbitration")
+        raise Conflict(msg("arbitration.not_waiting", id=task_id, state=task.state))
     check_result(project, result, task.data, field="result")
     task.final, task.final_method, task.final_by, task.final_confidence = result, "expert", expert.id, 1.0
     task.state = "done"

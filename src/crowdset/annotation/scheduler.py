@@ -28,6 +28,7 @@ from crowdset.annotation.models import Annotation, Prediction, Project, Task
 from crowdset.auth.models import User
 from crowdset.db import utcnow
 from crowdset.errors import Forbidden
+from crowdset.messages import msg
 
 MAX_ACTIVE_LEASES = 2  # the current task and one prefetched
 GOLD_FLOOR_MIN_ANSWERS = 5
@@ -94,7 +95,7 @@ def _pick(s: Session, project: Project, user: User, gold: bool) -> Task | None:
 def next_task(s: Session, user: User, project: Project, prefetch: bool = False) -> Annotation | None:
     """Lease a task to ``user`` (or return their current lease); None when nothing is left for them."""
     if project.status != "active":
-        raise Forbidden(f"the project is {project.status}")
+        raise Forbidden(msg("project.status", status=project.status))
     now = utcnow()
     sweep_expired(s, project.id, now)
     held = active_leases(s, project.id, user.id, now)
@@ -105,7 +106,7 @@ def next_task(s: Session, user: User, project: Project, prefetch: bool = False) 
     if project.gold_floor is not None:
         correct, answered = gold_accuracy(s, project.id, user.id)
         if answered >= GOLD_FLOOR_MIN_ANSWERS and correct / answered < project.gold_floor:
-            raise Forbidden("your accuracy on control tasks is below this project's floor; ask the manager")
+            raise Forbidden(msg("work.below_floor"))
     task = None
     if _gold_due(s, project, user):
         task = _pick(s, project, user, gold=True)

@@ -19,6 +19,7 @@ from crowdset.errors import Conflict, FieldError, NotFound, invalid
 from crowdset.ledger.chain import iso
 from crowdset.ledger.rows import annotation_digest, rows_of
 from crowdset.ledger.service import actor_of, append
+from crowdset.messages import msg
 
 MAX_LEAD_TIME = 24 * 3600.0
 
@@ -26,7 +27,7 @@ MAX_LEAD_TIME = 24 * 3600.0
 def _own(s: Session, user: User, annotation_id: int) -> tuple[Annotation, Project, Task]:
     ann = s.get(Annotation, annotation_id, with_for_update=True)
     if ann is None or ann.user_id != user.id:
-        raise NotFound(f"annotation {annotation_id} not found")
+        raise NotFound(msg("annotation.not_found", id=annotation_id))
     project = get_project(s, user, ann.project_id, "annotate")
     task = s.get(Task, ann.task_id, with_for_update=True)
     return ann, project, task
@@ -54,16 +55,16 @@ def submit(s: Session, user: User, annotation_id: int, result: dict[str, Any], l
     now = utcnow()
     check_result(project, result, task.data)
     if lead_time is not None and not (0 <= lead_time <= MAX_LEAD_TIME):
-        raise invalid("lead_time", f"seconds between 0 and {int(MAX_LEAD_TIME)}")
+        raise invalid("lead_time", "submission.lead_time", max=int(MAX_LEAD_TIME))
     if version is not None and version != version_of(ann):
-        raise Conflict("this annotation changed since you opened it (perhaps in another tab)",
-                       [FieldError("version", "not the current version")], extra={"current": current_version(ann)})
+        raise Conflict(msg("submission.changed"),
+                       [FieldError("version", msg("submission.not_current"))], extra={"current": current_version(ann)})
     if ann.status == "submitted":
         if not edit:
-            raise Conflict("this task was already submitted (perhaps in another tab); to change it, edit it",
-                           [FieldError("annotation_id", "already submitted")], extra={"current": current_version(ann)})
+            raise Conflict(msg("submission.already_submitted"),
+                           [FieldError("annotation_id", msg("submission.submitted"))], extra={"current": current_version(ann)})
         if ann.review_state not in ("none", "pending") or task.final_method in ("expert", "review_fix"):
-            raise Conflict("this annotation was already reviewed and can no longer be changed")
+            raise Conflict(msg("submission.reviewed"))
         ann.result = result
         if task.is_gold:
             ann.gold_correct = consensus.matches_gold(schema_of(project), result, task.gold or {})
@@ -74,9 +75,9 @@ def submit(s: Session, user: User, annotation_id: int, result: dict[str, Any], l
         return ann
     if ann.status == "expired":
         if not take_slot_if_free(s, task, project.overlap):
-            raise Conflict("your lease expired and the task went to someone else")
+            raise Conflict(msg("submission.lease_expired"))
     elif ann.status != "leased":
-        raise Conflict(f"this annotation is {ann.status}")
+        raise Conflict(msg("submission.status", status=ann.status))
     ann.status, ann.result, ann.draft, ann.leased_until = "submitted", result, None, None
     ann.submitted_at = now
     measured = (now - ann.created_at).total_seconds() if ann.created_at else None
@@ -101,7 +102,7 @@ def _rows(ann: Annotation, task: Task) -> dict[str, dict[str, str]]:
 def skip(s: Session, user: User, annotation_id: int) -> Annotation:
     ann, _project, task = _own(s, user, annotation_id)
     if ann.status != "leased":
-        raise Conflict(f"only a leased task can be skipped; this one is {ann.status}")
+        raise Conflict(msg("submission.skip_not_leased", status=ann.status))
     ann.status, ann.leased_until, ann.draft = "skipped", None, None
     release_slot(s, task.id)
     return ann
@@ -111,9 +112,9 @@ def save_draft(s: Session, user: User, annotation_id: int, draft: dict[str, Any]
     """Keep unfinished work; it also renews the lease, since the annotator is still at it."""
     ann, project, _task = _own(s, user, annotation_id)
     if not isinstance(draft, dict):
-        raise invalid("draft", "must be an object")
+        raise invalid("draft", "field.must_be_object")
     if ann.status not in ("leased", "expired"):
-        raise Conflict(f"drafts are kept for tasks in progress; this one is {ann.status}")
+        raise Conflict(msg("submission.draft_state", status=ann.status))
     ann.draft = draft
     if ann.status == "leased":
         ann.leased_until = utcnow() + timedelta(seconds=project.lease_seconds)

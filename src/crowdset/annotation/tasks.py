@@ -11,13 +11,14 @@ from crowdset.annotation import policy
 from crowdset.annotation.models import Task
 from crowdset.auth.models import User
 from crowdset.errors import NotFound
+from crowdset.messages import msg
 
 
 def get_task(s: Session, user: User, task_id: int) -> Task:
     """One task, for those who may review its project (gold answers and finals are shown)."""
     task = s.get(Task, task_id)
     if task is None:
-        raise NotFound(f"task {task_id} not found")
+        raise NotFound(msg("task.not_found", id=task_id))
     policy.get_project(s, user, task.project_id, "review")
     return task
 

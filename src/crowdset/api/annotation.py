@@ -60,6 +60,7 @@ from crowdset.http.deps import DB, CurrentUser
 from crowdset.http.limits import BodyTooLarge
 from crowdset.http.pagination import Page, check_limit, decode_cursor, page_of
 from crowdset.http.types import Id, Instant, QueryId, file_responses
+from crowdset.messages import msg
 from crowdset.settings import get_settings
 
 router = APIRouter(tags=["annotation"])
@@ -119,7 +120,7 @@ PATH_BODY_KEYS = {"path", "format"}
 
 def _too_large() -> TooLarge:
     limit = get_settings().max_upload_bytes
-    return TooLarge(f"the file exceeds {limit} bytes", [FieldError("body", f"at most {limit} bytes")])
+    return TooLarge(msg("upload.too_large", limit=limit), [FieldError("body", msg("request.at_most_bytes", limit=limit))])
 
 
 async def _save_body(request: Request, path: Path) -> None:
@@ -158,7 +159,7 @@ async def _read_form(request: Request) -> Any:
         raise _too_large() from None
     except (MultiPartException, StarletteHTTPException) as exc:
         message = getattr(exc, "message", None) or getattr(exc, "detail", None) or "malformed multipart body"
-        raise invalid("body", f"not a valid multipart/form-data body: {message}") from None
+        raise invalid("body", "upload.multipart", reason=str(message)) from None
 
 
 async def _read_path_body(request: Request) -> dict[str, Any]:
@@ -169,20 +170,20 @@ async def _read_path_body(request: Request) -> dict[str, Any]:
         async for chunk in request.stream():
             raw += chunk
             if len(raw) > limit:
-                raise invalid("body", f"at most {limit} bytes of JSON")
+                raise invalid("body", "upload.json_at_most", limit=limit)
     except BodyTooLarge:
         raise _too_large() from None
     try:
         body = json.loads(bytes(raw))
     except (ValueError, RecursionError):
-        raise invalid("body", "not valid JSON") from None
+        raise invalid("body", "upload.not_json") from None
     if not isinstance(body, dict):
-        raise invalid("body", 'must be a JSON object {"path": ..., "format": ...}')
+        raise invalid("body", "upload.path_body")
     unknown = sorted(k for k in body if k not in PATH_BODY_KEYS)
     if unknown:
-        raise invalid(str(unknown[0])[:100], "unknown field (allowed: path, format)")
+        raise invalid(str(unknown[0])[:100], "upload.unknown_field")
     if "path" not in body:
-        raise invalid("path", "required")
+        raise invalid("path", "field.required")
     return body
 
 
@@ -193,7 +194,7 @@ async def _receive(request: Request, filename: str | None) -> ImportSource:
         form = await _read_form(request)
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise invalid("file", "attach the file as multipart field 'file'")
+            raise invalid("file", "upload.attach_file")
         path = new_upload_path(upload.filename)
         await run_in_threadpool(_copy_upload, upload, path)
         return ImportSource(saved=path, format=form.get("format"), filename=upload.filename)
@@ -204,9 +205,7 @@ async def _receive(request: Request, filename: str | None) -> ImportSource:
     if ctype == "application/json":
         body = await _read_path_body(request)
         return ImportSource(folder_path=body["path"], format=body.get("format"))
-    raise invalid("content-type", "send the file as the body (application/x-ndjson, text/csv, "
-                  "text/tab-separated-values, application/octet-stream), as multipart/form-data, or "
-                  "application/json naming a path in your organisation's import folder")
+    raise invalid("content-type", "upload.content_type")
 
 
 @router.post("/projects/{project_id}/imports", status_code=202, response_model=JobOut)

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, true
 
 from crowdset.auth.models import ApiToken, Org, User
 from crowdset.errors import Forbidden
+from crowdset.messages import msg
 
 
 def may_sign_in(user: User) -> bool:
@@ -62,9 +63,9 @@ def check_create_user(actor: User | None, org_id: int | None, roles: Collection[
     if actor is None or actor.is_admin:
         return org_id
     if not actor.has_role("manager"):
-        raise Forbidden("only administrators and managers create users")
+        raise Forbidden(msg("user.create_forbidden"))
     if "admin" in roles:
-        raise Forbidden("only administrators grant the admin role")
+        raise Forbidden(msg("user.admin_grant"))
     return actor.org_id if org_id is None else org_id
 
 

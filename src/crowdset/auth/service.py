@@ -30,6 +30,7 @@ from crowdset.errors import (
     invalid,
 )
 from crowdset.ledger.service import actor_of, append
+from crowdset.messages import msg
 from crowdset.security.identifiers import uscc_problem
 from crowdset.settings import get_settings
 
@@ -49,24 +50,24 @@ def create_org(
     s: Session, actor: User | None, name: str, kind: str, region: str = "", credit_code: str | None = None
 ) -> Org:
     if not policy.may_create_org(actor):
-        raise Forbidden("only administrators create organisations")
+        raise Forbidden(msg("org.create_forbidden"))
     errors: list[FieldError] = []
     name = (name or "").strip()
     if not name or len(name) > 200:
-        errors.append(FieldError("name", "required, at most 200 characters"))
+        errors.append(FieldError("name", msg("field.required_max_chars", max=200)))
     if kind not in ORG_KINDS:
-        errors.append(FieldError("kind", f"must be one of {', '.join(ORG_KINDS)}"))
+        errors.append(FieldError("kind", msg("field.must_be_one_of", choices=ORG_KINDS)))
     if credit_code:
         credit_code = credit_code.strip().upper()
         problem = uscc_problem(credit_code)
         if problem:
-            errors.append(FieldError("credit_code", f"not a valid unified social credit code: {problem}"))
+            errors.append(FieldError("credit_code", msg("org.credit_code", problem=problem)))
     if errors:
-        raise Invalid("organisation is not valid", errors)
+        raise Invalid(msg("org.invalid"), errors)
     if s.scalar(select(Org.id).where(Org.name == name)) is not None:
-        raise Conflict(f"an organisation named {name!r} exists", [FieldError("name", "already taken")])
+        raise Conflict(msg("org.name_taken", name=name), [FieldError("name", msg("field.taken"))])
     if credit_code and s.scalar(select(Org.id).where(Org.credit_code == credit_code)) is not None:
-        raise Conflict("credit code already registered", [FieldError("credit_code", "already registered")])
+        raise Conflict(msg("org.credit_code_taken"), [FieldError("credit_code", msg("field.registered"))])
     org = Org(name=name, kind=kind, region=region.strip(), credit_code=credit_code or None)
     s.add(org)
     s.flush()
@@ -85,7 +86,7 @@ def get_org(s: Session, user: User | None, org_id: int) -> Org:
     """The org, or NotFound when it does not exist *or* the user may not see it (no existence leak)."""
     org = s.get(Org, org_id)
     if org is None or not policy.may_see_org(user, org_id):
-        raise NotFound(f"organisation {org_id} not found")
+        raise NotFound(msg("org.not_found", id=org_id))
     return org
 
 
@@ -94,7 +95,7 @@ def find_org(s: Session, ref: str) -> Org:
     by_id = ref.isdigit() and 0 < int(ref) <= MAX_ID
     org = s.get(Org, int(ref)) if by_id else s.scalar(select(Org).where(Org.name == ref))
     if org is None:
-        raise NotFound(f"organisation {ref!r} not found")
+        raise NotFound(msg("org.not_found_ref", ref=ref))
     return org
 
 
@@ -105,7 +106,7 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise invalid("email", str(exc)) from None
+        raise invalid("email", "user.email_invalid", reason=str(exc)) from None
 
 
 def create_user(
@@ -124,17 +125,17 @@ def create_user(
     except Invalid as exc:
         errors.extend(exc.errors)
     if len(password or "") < MIN_PASSWORD:
-        errors.append(FieldError("password", f"at least {MIN_PASSWORD} characters"))
+        errors.append(FieldError("password", msg("user.password_length", min=MIN_PASSWORD)))
     bad_roles = [r for r in roles if r not in ROLES]
     if bad_roles or not roles:
-        errors.append(FieldError("roles", f"each role must be one of {', '.join(ROLES)}"))
+        errors.append(FieldError("roles", msg("user.roles", choices=ROLES)))
     if errors:
-        raise Invalid("user is not valid", errors)
+        raise Invalid(msg("user.invalid"), errors)
     if org_id is not None:
         get_org(s, actor, org_id)  # another organisation answers 404, as for projects and datasets
     org_id = policy.check_create_user(actor, org_id, roles)
     if s.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"a user with email {email} exists", [FieldError("email", "already registered")])
+        raise Conflict(msg("user.email_taken", email=email), [FieldError("email", msg("field.registered"))])
     user = User(
         email=email,
         display_name=(display_name or email.split("@")[0]).strip()[:100],
@@ -152,7 +153,7 @@ def create_user(
 def get_user(s: Session, viewer: User, user_id: int) -> User:
     user = s.get(User, user_id)
     if user is None or not policy.may_see_user(viewer, user):
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound(msg("user.not_found", id=user_id))
     return user
 
 
@@ -165,7 +166,7 @@ def find_user(s: Session, ref: str) -> User:
     by_id = ref.isdigit() and 0 < int(ref) <= MAX_ID
     user = s.get(User, int(ref)) if by_id else s.scalar(select(User).where(User.email == ref.strip().lower()))
     if user is None:
-        raise NotFound(f"user {ref!r} not found")
+        raise NotFound(msg("user.not_found_ref", ref=ref))
     return user
 
 
@@ -233,14 +234,14 @@ def authenticate(s: Session, email: str, password: str, ip: str = "") -> User:
     ip = (ip or "")[:64]
     wait = login_wait(s, email_key, ip)
     if wait:
-        raise Throttled(f"too many failed log-in attempts from here; try again in {wait} s", retry_after=wait)
+        raise Throttled(msg("auth.throttled", seconds=wait), retry_after=wait)
     user = s.scalar(select(User).where(User.email == email_key))
     ok = (verify_password(user.password_hash if user else None, password or "")
           and user is not None and policy.may_sign_in(user))
     s.add(LoginAttempt(email=email_key, ip=ip, succeeded=bool(ok)))
     if not ok:
         s.commit()  # the failure must count even though the caller's transaction ends in an error
-        raise Unauthorized("email or password is wrong")
+        raise Unauthorized(msg("auth.wrong_password"))
     s.flush()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -280,12 +281,12 @@ def end_session(s: Session, raw: str) -> None:
 def create_token(s: Session, actor: User | None, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns the row and the secret, which is never shown again."""
     if not policy.may_create_token(actor, user):
-        raise Forbidden("you can create tokens only for yourself")
+        raise Forbidden(msg("token.only_own"))
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise invalid("name", "required, at most 100 characters")
+        raise invalid("name", "field.required_max_chars", max=100)
     if days is not None and not 0 < days <= MAX_TOKEN_DAYS:
-        raise invalid("days", f"from 1 to {MAX_TOKEN_DAYS} (leave it out for a token that does not expire)")
+        raise invalid("days", "token.days", max=MAX_TOKEN_DAYS)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -326,7 +327,7 @@ def revoke_token(s: Session, actor: User | None, token_id: int) -> ApiToken:
     """Revoke a token: its owner or an admin (``actor`` None is the operator at the command line)."""
     token = s.get(ApiToken, token_id)
     if token is None or not policy.may_revoke_token(actor, token):
-        raise NotFound(f"token {token_id} not found")
+        raise NotFound(msg("token.not_found", id=token_id))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         append(s, "token.revoked", f"token:{token.id}", actor_of(actor), {"user_id": token.user_id})

@@ -14,6 +14,7 @@ from crowdset.blobs.models import Blob
 from crowdset.blobs.store import StoredBlob, blob_path, put_stream
 from crowdset.errors import Forbidden, NotFound
 from crowdset.ledger.service import actor_of, append
+from crowdset.messages import msg
 from crowdset.settings import get_settings
 
 MEDIA_TYPES = {
@@ -27,7 +28,7 @@ MEDIA_TYPES = {
 def store(s: Session, user: User, stream: BinaryIO, filename: str = "") -> tuple[Blob, StoredBlob]:
     """Store the file and record that the user's organisation holds it."""
     if not policy.may_upload(user):
-        raise Forbidden("files are uploaded on behalf of an organisation; this account has none")
+        raise Forbidden(msg("blob.no_org"))
     settings = get_settings()
     stored = put_stream(settings.data_dir, stream, settings.max_upload_bytes, MEDIA_TYPES)
     blob = s.get(Blob, (stored.sha256, user.org_id))
@@ -46,5 +47,5 @@ def open_for(s: Session, user: User, sha256: str) -> tuple[Path, str]:
     path = blob_path(get_settings().data_dir, sha256)
     blob = s.scalars(select(Blob).where(Blob.sha256 == sha256, policy.readable_by(user)).limit(1)).first()
     if blob is None or not path.exists():
-        raise NotFound(f"file {sha256} not found")
+        raise NotFound(msg("blob.not_found", sha256=sha256))
     return path, blob.media_type

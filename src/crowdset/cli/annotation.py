@@ -11,6 +11,7 @@ import typer
 
 from crowdset.cli.support import err, error_exit, progress_bar
 from crowdset.errors import CrowdsetError, FieldError, Invalid
+from crowdset.messages import msg
 
 project_app = typer.Typer(help="Annotation projects.", no_args_is_help=True)
 
@@ -19,16 +20,18 @@ def _read_schema(schema: Path | None, ls_config: Path | None) -> tuple[dict | No
     """The schema file's JSON or the Label Studio config's text (exactly one given); the conversion of
     a config is the service's, whose errors name ``labelstudio_config.<tag>`` as the API's do."""
     if (schema is None) == (ls_config is None):
-        raise Invalid("give exactly one of --schema or --labelstudio-config", [FieldError("schema", "required")])
+        raise Invalid(msg("cli.schema_or_config"), [FieldError("schema", msg("field.required"))])
     if schema is not None:
         try:
             return json.loads(schema.read_text(encoding="utf-8")), None
         except (OSError, json.JSONDecodeError) as exc:
-            raise Invalid(f"cannot read {schema}: {exc}", [FieldError("schema", str(exc))]) from None
+            raise Invalid(msg("cli.cannot_read", path=str(schema), reason=str(exc)),
+                          [FieldError("schema", msg("os.error", reason=str(exc)))]) from None
     try:
         return None, ls_config.read_text(encoding="utf-8")
     except OSError as exc:
-        raise Invalid(f"cannot read {ls_config}: {exc}", [FieldError("labelstudio_config", str(exc))]) from None
+        raise Invalid(msg("cli.cannot_read", path=str(ls_config), reason=str(exc)),
+                      [FieldError("labelstudio_config", msg("os.error", reason=str(exc)))]) from None
 
 
 @project_app.command("create")

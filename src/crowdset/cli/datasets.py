@@ -14,6 +14,7 @@ import yaml
 
 from crowdset.cli.support import progress_bar, user_errors
 from crowdset.errors import FieldError, Invalid
+from crowdset.messages import msg
 
 app = typer.Typer(help="Dataset catalogue: versions, evaluations, ratings, re-review, cards.", no_args_is_help=True)
 
@@ -32,9 +33,10 @@ def _read_metadata(path: Path | None) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise Invalid(f"cannot read {path}: {exc}", [FieldError("metadata", str(exc))]) from None
+        raise Invalid(msg("cli.cannot_read", path=str(path), reason=str(exc)),
+                      [FieldError("metadata", msg("os.error", reason=str(exc)))]) from None
     if not isinstance(data, dict):
-        raise Invalid(f"{path} must hold a mapping of fields", [FieldError("metadata", "not a mapping")])
+        raise Invalid(msg("cli.metadata_mapping", path=str(path)), [FieldError("metadata", msg("cli.not_mapping"))])
     return data
 
 
@@ -150,8 +152,7 @@ def rereview_cmd(
         try:
             when = datetime.fromisoformat(now) if now else None
         except ValueError:
-            raise Invalid("--now must be an ISO date-time, e.g. 2027-01-01T00:00:00+00:00",
-                          [FieldError("now", "not ISO 8601")]) from None
+            raise Invalid(msg("cli.now_iso"), [FieldError("now", msg("cli.not_iso"))]) from None
         with progress_bar() as bar:
             task = bar.add_task("re-reviewing", total=100)
             summary = rereview(when, None, lambda i, n, msg: bar.update(task, completed=100 * i / max(n, 1),

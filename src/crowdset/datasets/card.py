@@ -143,7 +143,7 @@ def _body(f: Facts, zh: bool) -> list[str]:
 
 def render_card(f: Facts, lang: str = "both") -> str:
     if lang not in LANGS:
-        raise invalid("lang", f"one of {', '.join(LANGS)}")
+        raise invalid("lang", "field.one_of", choices=LANGS)
     lines = [f"# {cell(f.ds.name)}", ""]
     if lang in ("zh", "both"):
         lines += _body(f, zh=True)

@@ -25,6 +25,7 @@ from crowdset.datasets.models import (
 )
 from crowdset.errors import FieldError, Invalid, invalid
 from crowdset.ledger.service import actor_of, append
+from crowdset.messages import Message, msg
 
 TEXT_FIELDS = ("name", "description", "domain", "modality", "licence", "source", "collection_method",
                "annotation_method", "use_cases", "limitations", "contact")
@@ -37,30 +38,28 @@ _ENUMS = {"kind": DATASET_KINDS, "security_level": SECURITY_LEVELS, "supply_mode
 def _check(values: dict[str, Any]) -> None:
     errors: list[FieldError] = []
     if "name" in values and not str(values["name"] or "").strip():
-        errors.append(FieldError("name", "required"))
+        errors.append(FieldError("name", msg("field.required")))
     for f, n in _LIMITS.items():
         if isinstance(values.get(f), str) and len(values[f]) > n:
-            errors.append(FieldError(f, f"at most {n} characters"))
+            errors.append(FieldError(f, msg("field.at_most_chars", max=n)))
     for f in TEXT_FIELDS:
         if f in values and not isinstance(values[f], str):
-            errors.append(FieldError(f, "a string"))
+            errors.append(FieldError(f, msg("field.a_string")))
     for f, allowed in _ENUMS.items():
         if f in values and values[f] not in allowed:
-            errors.append(FieldError(f, f"one of {', '.join(allowed)}"))
+            errors.append(FieldError(f, msg("field.one_of", choices=allowed)))
     if "extra" in values and not isinstance(values["extra"], dict):
-        errors.append(FieldError("extra", "an object of further metadata fields"))
+        errors.append(FieldError("extra", msg("dataset.extra")))
     if errors:
-        raise Invalid("dataset fields are not valid", errors)
+        raise Invalid(msg("dataset.invalid"), errors)
 
 
-def listing_problem(level: str, supply_mode: str) -> str | None:
+def listing_problem(level: str, supply_mode: str) -> Message | None:
     """Why a dataset with this level and supply mode may not be published (None: it may)."""
     if level == "core":
-        return (f"core data ({SECURITY_LEVEL_ZH['core']}) is never listed or published "
-                "(GB/T 43697-2024); it stays in draft")
+        return msg("dataset.core_unlisted", core=SECURITY_LEVEL_ZH["core"])
     if level == "important" and supply_mode not in ("custom", "pairing"):
-        return (f"important data ({SECURITY_LEVEL_ZH['important']}) is listed only under the custom or "
-                "pairing supply mode, with approved access")
+        return msg("dataset.important_listed", important=SECURITY_LEVEL_ZH["important"])
     return None
 
 
@@ -81,7 +80,7 @@ def _org_id(s: Session, actor: User | None, org: int | str | None) -> int:
     if org is None:
         org = getattr(actor, "org_id", None)
         if org is None:
-            raise invalid("org_id", "required for users without an organisation")
+            raise invalid("org_id", "field.org_required")
     return org
 
 
@@ -91,16 +90,16 @@ def create_dataset(s: Session, actor: User | None, org: int | str | None, name: 
     policy.check_create(s, actor, org_id)
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise invalid(sorted(unknown)[0], "unknown field")
+        raise invalid(sorted(unknown)[0], "field.unknown_field")
     fields = {k: v for k, v in fields.items() if v is not None}
     values = {"name": name, "status": "draft", "extra": {}, **fields}
     _check(values)
     if values["status"] == "suspended":
-        raise invalid("status", "a new dataset is draft or published")
+        raise invalid("status", "dataset.new_status")
     if values["status"] == "published":
         problem = listing_problem(values.get("security_level", "general"), values.get("supply_mode", "free"))
         if problem:
-            raise invalid("status", problem, f"cannot publish: {problem}")
+            raise invalid("status", problem, msg("dataset.cannot_publish", problem=problem))
     ds = Dataset(org_id=org_id, created_by=getattr(actor, "id", None),
                  **{**values, "name": str(name).strip()})
     s.add(ds)
@@ -121,7 +120,7 @@ def update_dataset(s: Session, actor: User | None, dataset_id: int, changes: dic
     ds = policy.get_dataset(s, actor, dataset_id, "manage")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise invalid(sorted(unknown)[0], "not an editable field")
+        raise invalid(sorted(unknown)[0], "field.not_editable")
     _check(changes)
     new_status = changes.get("status", ds.status)
     if new_status != ds.status and (ds.status == "suspended" or new_status == "suspended"):
@@ -130,8 +129,9 @@ def update_dataset(s: Session, actor: User | None, dataset_id: int, changes: dic
         problem = listing_problem(changes.get("security_level", ds.security_level),
                                   changes.get("supply_mode", ds.supply_mode))
         if problem:
-            raise invalid("status" if "status" in changes else "security_level", problem,
-                          f"cannot {'publish' if ds.status != 'published' else 'keep publishing'}: {problem}")
+            detail = msg("dataset.cannot_publish", problem=problem) if ds.status != "published" else \
+                msg("dataset.cannot_keep_publishing", problem=problem)
+            raise invalid("status" if "status" in changes else "security_level", problem, detail)
     old_status = ds.status
     for k, v in changes.items():
         setattr(ds, k, v.strip() if isinstance(v, str) and k == "name" else v)
@@ -168,7 +168,7 @@ def list_datasets(s: Session, user: User | None, after: int = 0, limit: int = 50
     for f, v, allowed in (("kind", kind, DATASET_KINDS), ("tier", tier, TIERS), ("grade", grade, GRADES),
                           ("status", status, DATASET_STATUSES)):
         if v is not None and v not in allowed:
-            raise invalid(f, f"one of {', '.join(allowed)}")
+            raise invalid(f, "field.one_of", choices=allowed)
     stmt = select(Dataset).where(Dataset.id > after).order_by(Dataset.id).limit(limit)
     visible = policy.visible_datasets(user)
     if visible is not None:

@@ -32,6 +32,7 @@ from crowdset.errors import CrowdsetError, Invalid, NotFound, invalid
 from crowdset.jobs.models import Job
 from crowdset.jobs.service import submit_job
 from crowdset.ledger.service import actor_of, append
+from crowdset.messages import msg
 from crowdset.settings import get_settings
 
 Progress = Callable[[float, str], None]
@@ -47,7 +48,7 @@ def check_profile(profile: str | None, ds: Dataset) -> str:
     """Only the installed profiles by name: a path would let a client read server files."""
     name = profile or default_profile(ds)
     if name not in available_profiles():
-        raise invalid("profile", f"one of {', '.join(available_profiles())}")
+        raise invalid("profile", "field.one_of", choices=available_profiles())
     return name
 
 
@@ -111,14 +112,14 @@ def evaluate_now(actor: User | None, dataset_id: int, version: str | None = None
         ds = policy.get_dataset(s, actor, dataset_id, "evaluate")
         v = version_of(s, ds, version) if version else newest_version(s, ds.id)
         if v is None:
-            raise NotFound(f"dataset {dataset_id} has no version yet")
+            raise NotFound(msg("dataset.no_version", id=dataset_id))
         ev_id = request_evaluation(s, actor, ds, v, profile).id
     try:
         return ev_id, run_evaluation(ev_id, progress, actor_id=getattr(actor, "id", None))
     except CrowdsetError:
         raise
     except Exception as exc:  # stored on the run; the caller gets one line, not a traceback
-        raise Invalid(f"evaluation {ev_id} failed: {exc}") from None
+        raise Invalid(msg("evaluation.failed", id=ev_id, reason=str(exc))) from None
 
 
 def request_rereview(s: Session, actor: User | None, now: datetime | None = None) -> Job:
@@ -148,7 +149,7 @@ def run_evaluation(evaluation_id: int, progress: Progress | None = None, now: da
     with db.transaction() as s:
         ev = s.get(Evaluation, evaluation_id)
         if ev is None:
-            raise NotFound(f"evaluation {evaluation_id} not found")
+            raise NotFound(msg("evaluation.not_found", id=evaluation_id))
         ev.state = "running"
         ds, version = s.get(Dataset, ev.dataset_id), s.get(DatasetVersion, ev.version_id)
         meta, sha, fmt, profile = evaluation_metadata(ds, version), version.files[0]["sha256"], version.format, ev.profile
@@ -219,7 +220,7 @@ def evaluations_of(s: Session, ds: Dataset, version: DatasetVersion | None = Non
 def evaluation_of(s: Session, ds: Dataset, evaluation_id: int) -> Evaluation:
     ev = s.get(Evaluation, evaluation_id) if 0 < evaluation_id <= MAX_ID else None
     if ev is None or ev.dataset_id != ds.id:
-        raise NotFound(f"evaluation {evaluation_id} of dataset {ds.id} not found")
+        raise NotFound(msg("evaluation.not_found_in", id=evaluation_id, dataset=ds.id))
     return ev
 
 
@@ -234,7 +235,7 @@ def latest_report(s: Session, ds: Dataset) -> dict[str, Any] | None:
 
 def render_report(ev: Evaluation, fmt: str) -> str:
     if fmt not in REPORT_FORMATS:
-        raise invalid("format", f"one of {', '.join(REPORT_FORMATS)}")
+        raise invalid("format", "field.one_of", choices=REPORT_FORMATS)
     if ev.report is None:
-        raise NotFound(f"evaluation {ev.id} has no report ({ev.state})")
+        raise NotFound(msg("evaluation.no_report", id=ev.id, state=ev.state))
     return render(ev.report, fmt)

@@ -18,6 +18,7 @@ from crowdset.auth.service import get_org
 from crowdset.datasets.models import SECURITY_LEVEL_ZH, Dataset
 from crowdset.db import MAX_ID
 from crowdset.errors import Forbidden, NotFound
+from crowdset.messages import msg
 
 if TYPE_CHECKING:
     from crowdset.annotation.models import Project
@@ -68,9 +69,9 @@ def get_dataset(s: Session, user: User | None, dataset_id: int, need: str = "vie
         raise ValueError(f"unknown need {need!r}")
     ds = s.get(Dataset, dataset_id) if 0 < dataset_id <= MAX_ID else None
     if ds is None or not can_view(user, ds):
-        raise NotFound(f"dataset {dataset_id} not found")
+        raise NotFound(msg("dataset.not_found", id=dataset_id))
     if need != "view" and not can_manage(user, ds):
-        raise Forbidden("only owners and managers of the organisation manage its datasets")
+        raise Forbidden(msg("dataset.manage_forbidden"))
     return ds
 
 
@@ -79,13 +80,13 @@ def check_create(s: Session, user: User | None, org_id: int) -> None:
     organisation the user may not see is NotFound."""
     get_org(s, user, org_id)
     if user is not None and not (user.is_admin or (user.org_id == org_id and user.has_role(*MANAGER_ROLES))):
-        raise Forbidden("only owners and managers of the organisation create datasets")
+        raise Forbidden(msg("dataset.create_forbidden"))
 
 
 def check_may_create(user: User | None) -> None:
     """For the new-dataset form: the account must hold a role that creates datasets."""
     if not can_create_datasets(user):
-        raise Forbidden("only owners and managers of an organisation create datasets")
+        raise Forbidden(msg("dataset.create_forbidden_any"))
 
 
 def dataset_to_edit(s: Session, user: User | None, dataset_id: int) -> Dataset:
@@ -97,26 +98,25 @@ def dataset_to_edit(s: Session, user: User | None, dataset_id: int) -> Dataset:
 def check_suspension_change(user: User | None) -> None:
     """Suspending a dataset, or lifting a suspension, is an administrator's decision."""
     if user is not None and not user.is_admin:
-        raise Forbidden("only an administrator suspends a dataset or lifts a suspension")
+        raise Forbidden(msg("dataset.suspend_forbidden"))
 
 
 def check_designate(user: User | None) -> None:
     """Designating a strategic dataset (the third condition of the strategic tier) is an administrator's."""
     if user is not None and not user.is_admin:
-        raise Forbidden("only an administrator designates strategic datasets")
+        raise Forbidden(msg("dataset.strategic_forbidden"))
 
 
 def check_rereview(user: User | None) -> None:
     """Re-reviewing every due dataset of every organisation is an administrator's."""
     if user is not None and not user.is_admin:
-        raise Forbidden("only an administrator runs re-reviews")
+        raise Forbidden(msg("dataset.rereview_forbidden"))
 
 
 def check_download(user: User | None, dataset: Dataset) -> None:
     """Core data never leaves the platform (GB/T 43697-2024), not even to its owner's download."""
     if not can_download(user, dataset):
-        raise Forbidden(f"core data ({SECURITY_LEVEL_ZH['core']}) is never exported; records and files of "
-                        f"dataset {dataset.id} cannot be downloaded")
+        raise Forbidden(msg("dataset.core_not_exported", core=SECURITY_LEVEL_ZH["core"], id=dataset.id))
 
 
 def project_to_publish(s: Session, user: User | None, project_id: int) -> Project:

@@ -33,6 +33,7 @@ from crowdset.datasets.models import VERSION_FORMATS, Dataset, DatasetVersion
 from crowdset.db import get_db
 from crowdset.errors import Conflict, Invalid, NotFound, invalid
 from crowdset.ledger.service import actor_of, append
+from crowdset.messages import msg
 from crowdset.settings import get_settings
 
 SUFFIX = {"jsonl": ".jsonl", "tc609": ".jsonl", "csv": ".csv", "parquet": ".parquet"}
@@ -45,11 +46,11 @@ _VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,49}$")
 def guess_format(filename: str, given: str | None) -> str:
     if given:
         if given not in VERSION_FORMATS:
-            raise invalid("format", f"one of {', '.join(VERSION_FORMATS)}")
+            raise invalid("format", "field.one_of", choices=VERSION_FORMATS)
         return given
     fmt = _BY_SUFFIX.get(Path(filename or "").suffix.lower())
     if fmt is None:
-        raise invalid("format", f"cannot tell the format of {filename!r}; give one of {', '.join(VERSION_FORMATS)}")
+        raise invalid("format", "version.cannot_tell", filename=filename, choices=VERSION_FORMATS)
     return fmt
 
 
@@ -62,7 +63,7 @@ def readable(sha256: str, fmt: str) -> Iterator[Path]:
     """The blob as ``<tmp>/data.<ext>`` for the format-by-extension readers; removed afterwards."""
     src = blob_path(get_settings().data_dir, sha256)
     if not src.is_file():
-        raise NotFound(f"the file {sha256[:12]}… of this version is missing from the blob store")
+        raise NotFound(msg("version.blob_missing", sha=sha256[:12]))
     tmp = Path(tempfile.mkdtemp(prefix="crowdset-version-"))
     link = tmp / f"data{SUFFIX[fmt]}"
     try:
@@ -85,11 +86,11 @@ def scan(path: Path, fmt: str) -> int:
             if first is None and batch:
                 first = batch[0]
     except ReadError as exc:
-        raise invalid("file", str(exc)) from None
+        raise invalid("file", "version.unreadable", reason=str(exc)) from None
     if n == 0:
-        raise invalid("file", "holds no records")
+        raise invalid("file", "version.no_records")
     if fmt == "tc609" and (first is None or first.data is None or "data_content" not in first.data):
-        raise invalid("format", "a TC609 file holds one record per line with data_content (TC609-5-2025-02)")
+        raise invalid("format", "version.tc609_format")
     return n
 
 
@@ -130,14 +131,14 @@ def _add_version(s: Session, actor: User | None, ds: Dataset, stream: BinaryIO, 
         while any(v.version == version for v in existing):
             version += ".1"
     if not _VERSION_RE.match(version):
-        raise invalid("version", "1–50 characters: letters, digits, '.', '_' or '-', starting with a letter or digit")
+        raise invalid("version", "version.name")
     if any(v.version == version for v in existing):
-        raise Conflict(f"version {version} of this dataset already exists; versions are immutable")
+        raise Conflict(msg("version.exists", version=version))
     settings = get_settings()
     stored = put_stream(settings.data_dir, stream, settings.max_upload_bytes)
     same = next((v for v in existing if v.content_hash == stored.sha256), None)
     if same is not None:
-        raise Conflict(f"this file is identical to version {same.version} (sha256 {stored.sha256})")
+        raise Conflict(msg("version.identical", version=same.version, sha256=stored.sha256))
     with readable(stored.sha256, fmt) as path:
         count = scan(path, fmt)
     name = Path(filename or f"data{SUFFIX[fmt]}").name
@@ -174,10 +175,10 @@ def publish_project(s: Session, actor: User | None, dataset_id: int, project_id:
 
     ds = policy.get_dataset(s, actor, dataset_id, "publish")
     if fmt not in ("jsonl", "tc609"):
-        raise invalid("format", "jsonl or tc609")
+        raise invalid("format", "version.publish_format")
     project = policy.project_to_publish(s, actor, project_id)
     if project.org_id != ds.org_id:
-        raise invalid("project_id", "the project belongs to another organisation than the dataset")
+        raise invalid("project_id", "version.project_other_org")
     label = version or str(len(s.scalars(select(DatasetVersion.id).where(DatasetVersion.dataset_id == ds.id)).all()) + 1)
     with tempfile.TemporaryDirectory(prefix="crowdset-publish-") as tmp:
         out_path = Path(tmp) / f"project-{project.id}.jsonl"
@@ -185,7 +186,7 @@ def publish_project(s: Session, actor: User | None, dataset_id: int, project_id:
         with get_db().reading() as rs, out_path.open("wb") as out:
             stats = write_export(rs, rs.get(Project, project.id), fmt, out, **writer_options(ds, label))
         if not stats.get("tasks"):
-            raise Invalid(f"project {project.id} has no tasks to publish")
+            raise Invalid(msg("version.no_tasks", id=project.id))
         with out_path.open("rb") as fh:
             return _add_version(s, actor, ds, fh, out_path.name, fmt, version, source_project_id=project.id)
 
@@ -224,7 +225,7 @@ def version_records(s: Session, user: User | None, dataset_id: int, version: str
     """The version's records as TC609-5-2025-02 (never core data): a file name for them and the
     records, read lazily from the file as the caller consumes them."""
     if fmt != "tc609":
-        raise invalid("format", "tc609 (download the original file from .../file)")
+        raise invalid("format", "version.download_format")
     ds = policy.get_dataset(s, user, dataset_id)
     policy.check_download(user, ds)
     v = version_of(s, ds, version)
@@ -239,7 +240,7 @@ def versions_of(s: Session, ds: Dataset) -> list[DatasetVersion]:
 def version_of(s: Session, ds: Dataset, version: str) -> DatasetVersion:
     v = s.scalar(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id, DatasetVersion.version == version))
     if v is None:
-        raise NotFound(f"version {version} of dataset {ds.id} not found")
+        raise NotFound(msg("version.not_found", version=version, dataset=ds.id))
     return v
 
 

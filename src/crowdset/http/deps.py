@@ -17,6 +17,7 @@ from crowdset.auth.models import User
 from crowdset.db import get_db
 from crowdset.errors import Forbidden, Unauthorized
 from crowdset.http import csrf
+from crowdset.messages import msg
 
 SESSION_COOKIE = "crowdset_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -49,10 +50,10 @@ def optional_user(request: Request, s: DB) -> User | None:
     if header:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise Unauthorized("use 'Authorization: Bearer <token>'")
+            raise Unauthorized(msg("auth.bearer_format"))
         user = service.token_user(s, secret.strip())
         if user is None:
-            raise Unauthorized("token is invalid, expired or revoked")
+            raise Unauthorized(msg("auth.token_invalid"))
         return user
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
@@ -63,14 +64,14 @@ def optional_user(request: Request, s: DB) -> User | None:
         if presented is None:
             presented = getattr(request.state, "form_csrf", None)
         if not csrf.check(request.cookies.get(csrf.COOKIE), presented, raw):
-            raise Forbidden("missing or wrong CSRF token")
+            raise Forbidden(msg("auth.csrf"))
     return user
 
 
 async def current_user(user: Annotated[User | None, Depends(optional_user, scope="function")]) -> User:
     """Async on purpose: no I/O here, so it runs on the event loop instead of costing a thread hop."""
     if user is None:
-        raise Unauthorized("log in or send a bearer token")
+        raise Unauthorized(msg("auth.required"))
     return user
 
 

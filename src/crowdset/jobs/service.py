@@ -14,6 +14,7 @@ from crowdset.errors import NotFound
 from crowdset.jobs import policy, queue
 from crowdset.jobs.models import Job
 from crowdset.jobs.policy import SubjectCheck
+from crowdset.messages import msg
 
 # The parameter that names what a job concerns, in order of preference.
 SUBJECT_PARAMS = (("project_id", "project"), ("dataset_id", "dataset"))
@@ -79,5 +80,5 @@ def get_job(s: Session, user: Any, job_id: str, checks: Mapping[str, SubjectChec
     job's subject, one per subject kind); NotFound otherwise, so its existence does not leak."""
     job = s.get(Job, job_id, populate_existing=True)
     if job is None or not policy.may_read_job(job, user, policy.manage_checker(s, user, checks or {})):
-        raise NotFound(f"job {job_id} not found")
+        raise NotFound(msg("job.not_found", id=job_id))
     return job

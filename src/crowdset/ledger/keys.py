@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from crowdset.errors import CrowdsetError
+from crowdset.messages import msg
 
 KEY_FILE = "platform_ed25519.pem"
 KEYRING_FILE = "ledger-keyring.json"
@@ -103,8 +104,7 @@ def _load_or_create(keys_dir: Path) -> Ed25519PrivateKey:
     if not path.exists():
         if (keys_dir / KEYRING_FILE).exists() or (keys_dir / CHECKPOINT_FILE).exists():
             # A new key would silently orphan every signature made so far.
-            raise KeyUnavailable(f"the ledger signing key {path} is missing although the ledger has been signed "
-                                 "before; restore it from backup (see docs/security.md)")
+            raise KeyUnavailable(msg("ledger.key_missing", path=str(path)))
         _ensure_dir(keys_dir)
         try:
             write_private(path, _private_pem(Ed25519PrivateKey.generate()), exclusive=True)
@@ -112,7 +112,7 @@ def _load_or_create(keys_dir: Path) -> Ed25519PrivateKey:
             pass
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
-        raise KeyUnavailable(f"{path} does not hold an Ed25519 private key")
+        raise KeyUnavailable(msg("ledger.key_not_ed25519", path=str(path)))
     return key
 
 
@@ -252,7 +252,7 @@ def install_new_key(keys_dir: Path, seq: int, now_iso: str) -> Rotation:
     new_pub = new_key.public_key()
     current = records[-1]
     if current.key_id != key_id(old_key.public_key()):
-        raise KeyUnavailable(f"the key file does not hold the keyring's current key {current.key_id}")
+        raise KeyUnavailable(msg("ledger.key_not_current", key=current.key_id))
     retired = KeyRecord(current.key_id, current.public_key, current.pem, current.from_seq, seq - 1,
                         current.created_at, now_iso)
     fresh = KeyRecord(key_id(new_pub), new_pub, public_pem(new_pub), seq, None, now_iso)

@@ -56,6 +56,7 @@ from crowdset.ledger.keys import (
 from crowdset.ledger.models import LedgerEntry
 from crowdset.ledger.rows import RowDigests
 from crowdset.ledger.tables import keyset_pages
+from crowdset.messages import msg
 from crowdset.settings import get_settings
 
 _PG_LOCK_KEY = 0x43524F57  # "CROW": one advisory lock serialises appends on PostgreSQL
@@ -218,7 +219,7 @@ def public_keys(actor: Any | None) -> list[KeyRecord]:
 
 def _refused() -> Forbidden:
     """The ledger is the administrators' (the words the role check in front of its routes used)."""
-    return Forbidden("requires one of the roles: admin")
+    return Forbidden(msg("auth.requires_roles", roles=["admin"]))
 
 
 # ---------------------------------------------------------------- reading

@@ -17,7 +17,9 @@ export class ApiError extends Error {
 }
 
 export async function api(method, path, body) {
-  const opts = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  // Accept-Language: the API's problems in the page's language (it answers English unless asked)
+  const opts = { method, credentials: "same-origin",
+    headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang || "en" } };
   if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf();
   if (body !== undefined) {
     opts.headers["Content-Type"] = "application/json";
