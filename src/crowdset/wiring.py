@@ -96,14 +96,14 @@ def page_routers() -> list[APIRouter]:
 def job_subject_checks() -> dict[str, SubjectCheck]:
     """For the job resource: whether a user manages what a job concerns ("project:5", "dataset:3").
     ``jobs`` imports no domain, so each domain's policy is handed to it here."""
-    from crowdset.annotation import policy as annotation_policy
-    from crowdset.datasets import policy as dataset_policy
+    from crowdset.annotation.policy import manages_project_id
+    from crowdset.datasets.policy import manages_dataset_id
 
     def project(s: Session, user: Any, project_id: int) -> bool:
-        return annotation_policy.manages_project_id(s, user, project_id)
+        return manages_project_id(s, user, project_id)
 
     def dataset(s: Session, user: Any, dataset_id: int) -> bool:
-        return dataset_policy.manages_dataset_id(s, user, dataset_id)
+        return manages_dataset_id(s, user, dataset_id)
 
     return {"project": project, "dataset": dataset}
 

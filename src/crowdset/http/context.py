@@ -11,7 +11,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crowdset.auth import service as auth
+from crowdset.auth.service import session_user
 from crowdset.db import get_db
 from crowdset.http import csrf
 from crowdset.http.deps import SESSION_COOKIE
@@ -31,7 +31,7 @@ def api_locale(request: Request) -> str:
 
 def _page_user(raw_session: str) -> object | None:
     with get_db().reading() as s:
-        return auth.session_user(s, raw_session)
+        return session_user(s, raw_session)
 
 
 class RequestContextMiddleware:
