@@ -1,8 +1,8 @@
 """Message catalogues (Babel .po files) for Simplified Chinese (default) and English, shared by the
 pages, the API's problem texts and the command line.
 
-The .po sources (``messages.po`` and one file per UI area) are the only committed form: they are compiled in memory on first use, so
-there is no build step and no binary .mo file to keep in step."""
+The .po sources (``messages.po`` and one file per UI area) are the only committed form: they are compiled
+in memory on first use, so there is no build step and no binary .mo file to keep in step."""
 
 from __future__ import annotations
 

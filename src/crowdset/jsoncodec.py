@@ -2,8 +2,9 @@
 
 orjson is 4-10x faster than the standard library; it is used wherever it gives the same answer, and
 the standard library handles what orjson refuses, so behaviour does not depend on which one ran:
-NaN/Infinity literals and integers beyond 64 bits on input (which orjson would turn into floats), non-string keys and big integers on
-output, and every malformed input (its error messages, with line and column, are the ones users see).
+NaN/Infinity literals and integers beyond 64 bits on input (which orjson would turn into floats), non-string
+keys and big integers on output, and every malformed input (its error messages, with line and column, are
+the ones users see).
 """
 
 from __future__ import annotations

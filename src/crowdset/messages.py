@@ -138,7 +138,8 @@ CATALOGUE: dict[str, str] = {
     "format.invalid_json": "invalid JSON: {reason}",
     "format.invalid_json_column": "invalid JSON: {reason} (column {column})",
     "format.encoding_unsupported": "{encoding} files are not supported; save as 'CSV UTF-8'",
-    "format.nul_bytes": "the file contains NUL bytes, so it is not UTF-8 or GB18030 text (UTF-16 or UTF-32?); save as 'CSV UTF-8'",
+    "format.nul_bytes": "the file contains NUL bytes, so it is not UTF-8 or GB18030 text (UTF-16 or UTF-32?); "
+                        "save as 'CSV UTF-8'",
     "format.not_text": "not a text file",
     "format.bad_text": "not valid {encoding} text (encoding chosen from the file start)",
     "format.csv_malformed": "malformed CSV: {reason}",
@@ -170,17 +171,20 @@ CATALOGUE: dict[str, str] = {
     "format.ls_no_relations_control": "relation region but the schema has no relations control",
     # ---- the task import (crowdset.annotation.importing, import_sources, import_requests)
     "import.data_not_object": "must be a non-empty object",
-    "import.missing_data_field": "missing: control {control!r} labels this field (the row has {fields} other fields; name a column {key!r})",
+    "import.missing_data_field": "missing: control {control!r} labels this field (the row has {fields} other "
+                                 "fields; name a column {key!r})",
     "import.gold_answer": "a gold task carries its answer",
     "import.format_unknown": "could not tell the file's format; name it (jsonl, csv or labelstudio)",
     "import.rows_invalid": "{bad} of {total} rows are not valid; nothing was imported",
-    "import.rows_invalid_listed": "{bad} of {total} rows are not valid; nothing was imported (first {listed} errors listed)",
+    "import.rows_invalid_listed": "{bad} of {total} rows are not valid; nothing was imported (first {listed} "
+                                  "errors listed)",
     "import.no_tasks": "contains no tasks",
     "import.path_not_string": "must be a string: a path relative to your organisation's import folder",
     "import.path_length": "must be 1 to {max} characters",
     "import.path_control_chars": "must not contain control characters",
     "import.path_not_relative": "must be relative to your organisation's import folder (no '/', '..', drive or URL)",
-    "import.by_path_off": "importing by server path is turned off on this platform (the operator sets CROWDSET_IMPORT_DIR); upload the file instead",
+    "import.by_path_off": "importing by server path is turned off on this platform (the operator sets "
+                          "CROWDSET_IMPORT_DIR); upload the file instead",
     "import.path_not_found": "no such file in your organisation's import folder",
     "import.source_gone": "the file to import is no longer in the uploads or the import folder",
     "import.filename": "at most {max} characters, no NUL",

@@ -16,4 +16,6 @@ from crowdset.db import Base
 from crowdset.jobs.models import Job
 from crowdset.ledger.models import LedgerEntry
 
-__all__ = ["Base", "Project", "ProjectMember", "Task", "Annotation", "Review", "Prediction", "QualityRun", "Blob", "Org", "User", "UserRole", "ApiToken", "WebSession", "LoginAttempt", "LedgerEntry", "Job", "Dataset", "DatasetVersion", "Evaluation", "ReReview"]
+__all__ = ["Base", "Project", "ProjectMember", "Task", "Annotation", "Review", "Prediction", "QualityRun", "Blob",
+           "Org", "User", "UserRole", "ApiToken", "WebSession", "LoginAttempt", "LedgerEntry", "Job", "Dataset",
+           "DatasetVersion", "Evaluation", "ReReview"]

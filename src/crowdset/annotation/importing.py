@@ -253,7 +253,8 @@ def insert_tasks(s: Session, project: Project, tasks: list[dict[str, Any]], impo
         for a in t.get("annotations") or []:
             anns.append({"project_id": project.id, "task_id": task_id, "user_id": None, "status": "submitted",
                          "result": a["result"], "lead_time": a.get("lead_time"), "source": "import",
-                         "imported_annotator": str(a.get("annotator"))[:200] if a.get("annotator") is not None else None,
+                         "imported_annotator": (
+                             str(a.get("annotator"))[:200] if a.get("annotator") is not None else None),
                          "review_state": "none", "created_at": now, "submitted_at": now, "updated_at": now})
         if t.get("annotations") and not t.get("is_gold") and len(t["annotations"]) >= project.overlap:
             complete.append((task_id, [a["result"] for a in t["annotations"]]))

@@ -186,7 +186,8 @@ def quality_controls(project: Project, method: str, control: str | None) -> tupl
     structured = [c for c in schema.controls if _pairwise_metric(c.kind) is not None]
     if control is not None:
         if control not in names and control not in {c.name for c in structured}:
-            raise invalid("control", "quality.control_choices", choices=names + [c.name for c in structured] or ["none"])
+            raise invalid("control", "quality.control_choices",
+                          choices=names + [c.name for c in structured] or ["none"])
         names = [n for n in names if n == control]
         structured = [c for c in structured if c.name == control]
     if not names and not structured:

@@ -113,7 +113,8 @@ def review(s: Session, reviewer: User, annotation_id: int, verdict: str, comment
         task.state, task.final, task.final_method = "open", None, None
     else:
         ann.review_state = "fixed"
-        task.final, task.final_method, task.final_by, task.final_confidence = fixed_result, "review_fix", reviewer.id, 1.0
+        task.final, task.final_method, task.final_by, task.final_confidence = (
+            fixed_result, "review_fix", reviewer.id, 1.0)
         task.state = "done"
     s.flush()
     s.refresh(task)

@@ -62,7 +62,8 @@ def submit(s: Session, user: User, annotation_id: int, result: dict[str, Any], l
     if ann.status == "submitted":
         if not edit:
             raise Conflict(msg("submission.already_submitted"),
-                           [FieldError("annotation_id", msg("submission.submitted"))], extra={"current": current_version(ann)})
+                           [FieldError("annotation_id", msg("submission.submitted"))],
+                           extra={"current": current_version(ann)})
         if ann.review_state not in ("none", "pending") or task.final_method in ("expert", "review_fix"):
             raise Conflict(msg("submission.reviewed"))
         ann.result = result

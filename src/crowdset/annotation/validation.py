@@ -30,7 +30,8 @@ def result_errors(schema: LabelSchema, result: Any, data: dict[str, Any] | None,
                   row: int | None = None) -> list[FieldError]:
     if not isinstance(result, dict):
         return [FieldError(field, msg("result.object_by_control"), row)]
-    return [FieldError(f"{field}.{path}" if path else field, msg, row) for path, msg in validate_result(schema, result, data)]
+    return [FieldError(f"{field}.{path}" if path else field, msg, row)
+            for path, msg in validate_result(schema, result, data)]
 
 
 def check_result(project: Project, result: Any, data: dict[str, Any] | None, field: str = "result") -> None:

@@ -120,7 +120,8 @@ PATH_BODY_KEYS = {"path", "format"}
 
 def _too_large() -> TooLarge:
     limit = get_settings().max_upload_bytes
-    return TooLarge(msg("upload.too_large", limit=limit), [FieldError("body", msg("request.at_most_bytes", limit=limit))])
+    return TooLarge(msg("upload.too_large", limit=limit),
+                    [FieldError("body", msg("request.at_most_bytes", limit=limit))])
 
 
 async def _save_body(request: Request, path: Path) -> None:

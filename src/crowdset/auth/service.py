@@ -278,7 +278,8 @@ def end_session(s: Session, raw: str) -> None:
 # ---------------------------------------------------------------- API tokens
 
 
-def create_token(s: Session, actor: User | None, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+def create_token(s: Session, actor: User | None, user: User, name: str,
+                 days: int | None = None) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns the row and the secret, which is never shown again."""
     if not policy.may_create_token(actor, user):
         raise Forbidden(msg("token.only_own"))

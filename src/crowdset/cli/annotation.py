@@ -141,7 +141,8 @@ def export_cmd(
     project: Annotated[int, typer.Option(help="project id")],
     format: Annotated[str, typer.Option(help="jsonl | labelstudio | csv | coco | yolo | conll")] = "jsonl",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file to write (stdout when omitted)")] = None,
-    status: Annotated[str | None, typer.Option(help="only tasks in this state: open, review, arbitration, done")] = None,
+    status: Annotated[str | None, typer.Option(
+        help="only tasks in this state: open, review, arbitration, done")] = None,
     annotator: Annotated[str | None, typer.Option(help="only tasks this user (email or id) annotated")] = None,
 ) -> None:
     """Export a project, streaming (constant memory)."""

@@ -16,7 +16,8 @@ out = Console(highlight=False)
 @app.command("verify")
 def verify(
     tables: Annotated[bool, typer.Option(
-        "--tables/--no-tables", help="also compare annotations, tasks and datasets with what the ledger recorded")] = False,
+        "--tables/--no-tables",
+        help="also compare annotations, tasks and datasets with what the ledger recorded")] = False,
     all_signatures: Annotated[bool, typer.Option(
         "--all-signatures", help="check every entry's signature, not only those after the signed checkpoint "
                                  "(slow: minutes per million entries)")] = False,

@@ -172,7 +172,8 @@ def build(f: Facts, records: Iterable[dict[str, Any]], base_url: str = "") -> di
         "rai:dataCollectionType": x.get("collection_type"),
         "rai:dataPreprocessingProtocol": x.get("processing"),
         "rai:dataAnnotationProtocol": "; ".join(p for p in (ds.annotation_method, x.get("annotation_spec")) if p),
-        "rai:dataAnnotationPlatform": "Crowdset" if v is not None and v.source_project_id else x.get("annotation_platform"),
+        "rai:dataAnnotationPlatform": (
+            "Crowdset" if v is not None and v.source_project_id else x.get("annotation_platform")),
         "rai:dataLimitations": ds.limitations,
         "rai:dataUseCases": ds.use_cases,
         "rai:dataBiases": x.get("biases"),

@@ -152,7 +152,8 @@ def run_evaluation(evaluation_id: int, progress: Progress | None = None, now: da
             raise NotFound(msg("evaluation.not_found", id=evaluation_id))
         ev.state = "running"
         ds, version = s.get(Dataset, ev.dataset_id), s.get(DatasetVersion, ev.version_id)
-        meta, sha, fmt, profile = evaluation_metadata(ds, version), version.files[0]["sha256"], version.format, ev.profile
+        meta, sha, fmt, profile = (
+            evaluation_metadata(ds, version), version.files[0]["sha256"], version.format, ev.profile)
         org_id = ds.org_id
 
     def tick(done: int, total: int, phase: str) -> None:

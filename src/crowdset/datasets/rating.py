@@ -69,7 +69,8 @@ def rating_evaluation(s: Session, ds: Dataset) -> Evaluation | None:
                     .order_by(Evaluation.id.desc()).limit(1))
 
 
-def apply_rating(s: Session, actor: User | None, ds: Dataset, reason: str, now: datetime | None = None) -> dict[str, Any]:
+def apply_rating(s: Session, actor: User | None, ds: Dataset, reason: str,
+                 now: datetime | None = None) -> dict[str, Any]:
     """Recompute rating, tier and validity from the evaluations; ledger every change.
 
     ``now`` is when the rating takes effect (the evaluation's finish time by default; re-review

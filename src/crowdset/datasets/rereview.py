@@ -78,7 +78,8 @@ def rereview_one(dataset_id: int, now: datetime, actor_id: int | None = None) ->
                 suspend(s, actor, ds, OVERDUE)
         else:
             outcome = {1: "promoted", 0: "kept", -1: "demoted"}[
-                (TIER_ORDER[ds.reserve_tier] > TIER_ORDER[old["tier"]]) - (TIER_ORDER[ds.reserve_tier] < TIER_ORDER[old["tier"]])]
+                (TIER_ORDER[ds.reserve_tier] > TIER_ORDER[old["tier"]])
+                - (TIER_ORDER[ds.reserve_tier] < TIER_ORDER[old["tier"]])]
             if ds.status == "suspended" and ds.suspended_reason == OVERDUE:
                 ds.status, ds.suspended_reason = "published", None
                 append(s, "dataset.status_changed", f"dataset:{ds.id}", actor_of(actor),

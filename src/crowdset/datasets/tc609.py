@@ -145,7 +145,8 @@ def mask_tc609(d: dict[str, Any]) -> dict[str, Any]:
     out = dict(d)
     if isinstance(d.get("data_content"), list):
         out["data_content"] = [{**p, "content": mask(p["content"])}
-                               if isinstance(p, dict) and p.get("media_type") == "text" and isinstance(p.get("content"), str)
+                               if isinstance(p, dict) and p.get("media_type") == "text"
+                               and isinstance(p.get("content"), str)
                                else p for p in d["data_content"]]
     return out
 

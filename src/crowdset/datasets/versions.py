@@ -179,7 +179,8 @@ def publish_project(s: Session, actor: User | None, dataset_id: int, project_id:
     project = policy.project_to_publish(s, actor, project_id)
     if project.org_id != ds.org_id:
         raise invalid("project_id", "version.project_other_org")
-    label = version or str(len(s.scalars(select(DatasetVersion.id).where(DatasetVersion.dataset_id == ds.id)).all()) + 1)
+    label = version or str(
+        len(s.scalars(select(DatasetVersion.id).where(DatasetVersion.dataset_id == ds.id)).all()) + 1)
     with tempfile.TemporaryDirectory(prefix="crowdset-publish-") as tmp:
         out_path = Path(tmp) / f"project-{project.id}.jsonl"
         # Its own read session: the exporter expunges its session between batches.

@@ -128,7 +128,8 @@ def convert_regions(regions: Any, schema: dict[str, Any] | None, data: dict[str,
     for reg in regions:
         if isinstance(reg, dict):
             if _num(reg.get("original_width")) and _num(reg.get("original_height")) and reg["original_width"] > 0:
-                sizes.setdefault(str(reg.get("from_name")), (float(reg["original_width"]), float(reg["original_height"])))
+                sizes.setdefault(str(reg.get("from_name")),
+                                 (float(reg["original_width"]), float(reg["original_height"])))
             if reg.get("type") not in ("textarea", "relation") and reg.get("id") is not None:
                 region_ids.add(str(reg["id"]))
     deferred: list[tuple[str, dict[str, Any]]] = []

@@ -85,5 +85,6 @@ async def _reject(scope: Scope, send: Send, limit: int) -> None:
                     "params": message.params}],
     }, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", b"application/problem+json"),
+                            (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

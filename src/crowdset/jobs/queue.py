@@ -2,8 +2,9 @@
 
 One huey task, ``execute(job_id)``, runs whichever handler is registered for the job's kind, so
 adding a kind of long work is one plain function in its domain, named in ``crowdset.wiring``, and no
-new queue plumbing. This package imports no domain. Storage: SqliteHuey in the data directory (a consumer thread inside ``crowdset serve``)
-or RedisHuey when ``CROWDSET_JOBS_URL=redis://...`` (separate ``crowdset worker`` processes).
+new queue plumbing. This package imports no domain. Storage: SqliteHuey in the data directory (a consumer
+thread inside ``crowdset serve``) or RedisHuey when ``CROWDSET_JOBS_URL=redis://...`` (separate
+``crowdset worker`` processes).
 """
 
 from __future__ import annotations

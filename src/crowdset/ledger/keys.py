@@ -186,7 +186,8 @@ def read_keyring(keys_dir: Path | str) -> list[KeyRecord]:
     for i, r in enumerate(records):
         last = i == len(records) - 1
         if r.from_seq != expected or (r.to_seq is None) != last or (r.to_seq is not None and r.to_seq < r.from_seq - 1):
-            raise ValueError(f"{path}: key {r.key_id} covers #{r.from_seq}..{r.to_seq}, expected to start at #{expected}"
+            raise ValueError(f"{path}: key {r.key_id} covers #{r.from_seq}..{r.to_seq}, "
+                             f"expected to start at #{expected}"
                              + ("" if not last else " and to be open-ended"))
         expected = (r.to_seq or 0) + 1
     return records

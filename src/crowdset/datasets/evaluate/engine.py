@@ -141,7 +141,8 @@ def _run(batches: Iterable[list[RawRecord]], prof: Profile, meta: dict[str, Any]
                 if len(samples) >= 3:
                     break
                 if not r.error and (r.texts or r.media):
-                    samples.append({"id": r.id, "text": mask(r.text[:200]), "media": ", ".join(m for _, m in r.media[:3])})
+                    samples.append({"id": r.id, "text": mask(r.text[:200]),
+                                    "media": ", ".join(m for _, m in r.media[:3])})
             for c in checks:
                 c.update(batch, ctx)
             ctx.first_batch = False

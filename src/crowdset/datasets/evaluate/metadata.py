@@ -50,7 +50,9 @@ def find_sidecar(data_path: Path) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-def load_metadata(source: str | Path | dict[str, Any] | None, data_path: Path | None = None) -> tuple[dict[str, Any], str | None]:
+def load_metadata(
+    source: str | Path | dict[str, Any] | None, data_path: Path | None = None
+) -> tuple[dict[str, Any], str | None]:
     """(metadata dict, where it came from); an explicit dict wins, then a path, then discovery."""
     if isinstance(source, dict):
         return dict(source), "inline"

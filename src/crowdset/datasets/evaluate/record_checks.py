@@ -174,7 +174,8 @@ def tc609_problems(d: dict[str, Any], labelled: bool) -> list[str]:
         if not isinstance(ann.get("label"), list):
             p.append("annotation.label must be a list")
         if ann.get("annotation_method") not in ANNOTATION_METHODS:
-            p.append(f"annotation.annotation_method {ann.get('annotation_method')!r} not in {sorted(ANNOTATION_METHODS)}")
+            p.append(f"annotation.annotation_method {ann.get('annotation_method')!r} "
+                     f"not in {sorted(ANNOTATION_METHODS)}")
         if ann.get("annotator") not in ANNOTATORS:
             p.append(f"annotation.annotator {ann.get('annotator')!r} not in {sorted(ANNOTATORS)}")
     times = {}

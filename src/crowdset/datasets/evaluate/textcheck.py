@@ -16,7 +16,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _REPLACEMENT = "\ufffd"
 _GBK_MOJIBAKE = re.compile(r"锟斤拷|烫烫烫|屯屯屯|鈥[溿檚]|銆[傘乗]")
 # A Latin-1 lead byte of a multi-byte UTF-8 sequence followed by a continuation-byte character.
-_LATIN1_MOJIBAKE = re.compile(r"[ÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïð][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ¡-¿]")
+_LATIN1_MOJIBAKE = re.compile(r"[ÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïð]"
+                              r"[\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ¡-¿]")
 
 
 def garbled_reason(text: str) -> str | None:

@@ -50,7 +50,8 @@ def upgrade() -> None:
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_projects_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_projects_created_by_users'),
+                            ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['org_id'], ['orgs.id'], name=op.f('fk_projects_org_id_orgs'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_projects'))
     )
@@ -62,8 +63,10 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=12), nullable=False),
     sa.Column('added_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_members_project_id_projects'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_project_members_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_members_project_id_projects'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_project_members_user_id_users'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('project_id', 'user_id', 'role', name=op.f('pk_project_members'))
     )
     with op.batch_alter_table('project_members', schema=None) as batch_op:
@@ -90,13 +93,16 @@ def upgrade() -> None:
     sa.Column('created_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['final_by'], ['users.id'], name=op.f('fk_tasks_final_by_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_tasks_project_id_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_tasks_project_id_projects'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks'))
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index('ix_tasks_project_external', ['project_id', 'external_id'], unique=False)
         batch_op.create_index('ix_tasks_project_id_id', ['project_id', 'id'], unique=False)
-        batch_op.create_index('ix_tasks_queue', ['project_id', 'is_gold', 'state', sa.literal_column('priority DESC'), 'n_taken', 'id'], unique=False)
+        batch_op.create_index('ix_tasks_queue',
+                              ['project_id', 'is_gold', 'state', sa.literal_column('priority DESC'), 'n_taken', 'id'],
+                              unique=False)
 
     op.create_table('annotations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -115,7 +121,8 @@ def upgrade() -> None:
     sa.Column('created_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('submitted_at', crowdset.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_annotations_project_id_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_annotations_project_id_projects'),
+                            ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_annotations_task_id_tasks'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_annotations_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_annotations')),
@@ -148,8 +155,10 @@ def upgrade() -> None:
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('fixed_result', sa.JSON(), nullable=True),
     sa.Column('created_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['annotation_id'], ['annotations.id'], name=op.f('fk_reviews_annotation_id_annotations'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['reviewer_id'], ['users.id'], name=op.f('fk_reviews_reviewer_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['annotation_id'], ['annotations.id'], name=op.f('fk_reviews_annotation_id_annotations'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reviewer_id'], ['users.id'], name=op.f('fk_reviews_reviewer_id_users'),
+                            ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_reviews_task_id_tasks'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reviews'))
     )

@@ -32,8 +32,10 @@ def upgrade() -> None:
     sa.Column('label_issues', sa.JSON(), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_quality_runs_created_by_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_quality_runs_project_id_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_quality_runs_created_by_users'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_quality_runs_project_id_projects'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_runs'))
     )
     with op.batch_alter_table('quality_runs', schema=None) as batch_op:

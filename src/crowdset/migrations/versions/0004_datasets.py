@@ -55,7 +55,8 @@ def upgrade() -> None:
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_datasets_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_datasets_created_by_users'),
+                            ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['org_id'], ['orgs.id'], name=op.f('fk_datasets_org_id_orgs'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_datasets'))
     )
@@ -76,9 +77,12 @@ def upgrade() -> None:
     sa.Column('source_project_id', sa.Integer(), nullable=True),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_dataset_versions_created_by_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_dataset_versions_dataset_id_datasets'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['source_project_id'], ['projects.id'], name=op.f('fk_dataset_versions_source_project_id_projects'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_dataset_versions_created_by_users'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_dataset_versions_dataset_id_datasets'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['source_project_id'], ['projects.id'],
+                            name=op.f('fk_dataset_versions_source_project_id_projects'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dataset_versions')),
     sa.UniqueConstraint('dataset_id', 'version', name='uq_dataset_versions_dataset_version')
     )
@@ -100,9 +104,12 @@ def upgrade() -> None:
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', crowdset.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', crowdset.db.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_dataset_evaluations_created_by_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_dataset_evaluations_dataset_id_datasets'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['version_id'], ['dataset_versions.id'], name=op.f('fk_dataset_evaluations_version_id_dataset_versions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_dataset_evaluations_created_by_users'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_dataset_evaluations_dataset_id_datasets'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['dataset_versions.id'],
+                            name=op.f('fk_dataset_evaluations_version_id_dataset_versions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dataset_evaluations'))
     )
     with op.batch_alter_table('dataset_evaluations', schema=None) as batch_op:
@@ -121,8 +128,10 @@ def upgrade() -> None:
     sa.Column('old_tier', sa.String(length=10), nullable=False),
     sa.Column('new_tier', sa.String(length=10), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_dataset_rereviews_dataset_id_datasets'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['evaluation_id'], ['dataset_evaluations.id'], name=op.f('fk_dataset_rereviews_evaluation_id_dataset_evaluations'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_dataset_rereviews_dataset_id_datasets'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['evaluation_id'], ['dataset_evaluations.id'],
+                            name=op.f('fk_dataset_rereviews_evaluation_id_dataset_evaluations'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dataset_rereviews'))
     )
     with op.batch_alter_table('dataset_rereviews', schema=None) as batch_op:

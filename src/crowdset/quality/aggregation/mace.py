@@ -25,8 +25,9 @@ Vectorisation: with ``B`` the sparse ``(tasks * K) x (workers * K)`` matrix with
   spamming otherwise, so ``knowing[w, l] = (B.T @ vec(P))[w * K + l] theta_w / b`` and
   ``strategy[w, l] = n[w, l] - knowing[w, l]`` (a second matrix-vector product).
 
-O(labels given) per iteration in compiled code plus O(tasks x K) for the softmax; memory is the sparse matrix plus ``tasks x K`` and
-``workers x K`` arrays (crowd-kit multiplies probabilities per task in pandas, K group-bys per E-step).
+O(labels given) per iteration in compiled code plus O(tasks x K) for the softmax; memory is the sparse matrix
+plus ``tasks x K`` and ``workers x K`` arrays (crowd-kit multiplies probabilities per task in pandas, K
+group-bys per E-step).
 
 Differences from crowd-kit, on purpose: crowd-kit passes the same ``random_state`` to every restart, so its
 ``n_restarts`` runs are identical copies of the first; here restart ``r`` uses ``seed + r`` (restart 0 is

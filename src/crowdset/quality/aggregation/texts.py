@@ -41,4 +41,5 @@ def rover(
     joined["agree"] = [transcription_agreement(a, b) for a, b in zip(joined["agg"], joined["text"], strict=True)]
     conf = joined.groupby("task", sort=False)["agree"].mean()
     order = pd.unique(df["task"])
-    return pd.DataFrame({"task": order, "text": agg.reindex(order).to_numpy(), "confidence": conf.reindex(order).to_numpy(np.float64)})
+    return pd.DataFrame({"task": order, "text": agg.reindex(order).to_numpy(),
+                         "confidence": conf.reindex(order).to_numpy(np.float64)})
