@@ -285,8 +285,8 @@ class Ours:
         """Migrate, create org, user and token; seconds the migration took."""
         _, t_migrate = timed(lambda: run_cli(["migrate"], self.env))
         self.org = run_cli(["org", "create", "基准测试机构", "--kind", "enterprise"], self.env)
-        run_cli(["user", "create", "bench@example.com", "--org", self.org, "--role", "manager", "--password-stdin", "--role",
-                 "annotator"], self.env, stdin=secrets.token_urlsafe(16) + "\n")
+        run_cli(["user", "create", "bench@example.com", "--org", self.org, "--role", "manager", "--password-stdin",
+                 "--role", "annotator"], self.env, stdin=secrets.token_urlsafe(16) + "\n")
         token = run_cli(["token", "create", "--user", "bench@example.com", "--name", "bench"], self.env)
         self.client = httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {token}"},
                                    timeout=REQUEST_TIMEOUT_S)

@@ -34,9 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-HANZI = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行"
+HANZI = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"
+         "也能下过子说产种面而方后多定行"
          "学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政")
-LABELS = {"体育": "比赛球队进球冠军教练", "财经": "股票市场银行利率基金", "科技": "芯片算法手机软件网络", "医疗": "医院药品治疗疫苗健康"}
+LABELS = {"体育": "比赛球队进球冠军教练", "财经": "股票市场银行利率基金", "科技": "芯片算法手机软件网络",
+          "医疗": "医院药品治疗疫苗健康"}
 DEFECTS = ("mojibake", "replacement_char", "control_char", "repetitive", "empty_text", "mobile", "resident_id",
            "email", "missing_label", "type_drift", "stale_time", "broken_json")
 DEFECT_RATE = 0.002  # per defect kind

@@ -98,8 +98,8 @@ def build(n: int) -> dict[str, float]:
                 entries.append({"seq": seq, "kind": "annotation.submitted", "subject": f"annotation:{ann_id}",
                                 "actor": "user:7", "payload": payload, "payload_hash": ph, "prev_hash": prev,
                                 "hash": h, "signature": key.sign(h.encode()).hex(), "created_at": created})
-                anns.append({"id": ann_id, "project_id": pid, "task_id": task_id, "user_id": None, "status": "submitted",
-                             "result": result, "source": "crowd", "review_state": "none"})
+                anns.append({"id": ann_id, "project_id": pid, "task_id": task_id, "user_id": None,
+                             "status": "submitted", "result": result, "source": "crowd", "review_state": "none"})
                 prev = h
             s.execute(insert(LedgerEntry), entries)
             s.execute(insert(Annotation), anns)

@@ -77,7 +77,8 @@ def pct(values: list[float], q: float) -> float:
 
 
 def texts(n: int) -> list[str]:
-    return [f"⟦{i}⟧ 第{i}条评论：菜品{'很好' if i % 2 else '一般'}，服务{'周到' if i % 3 else '很慢'}。" for i in range(n)]
+    return [f"⟦{i}⟧ 第{i}条评论：菜品{'很好' if i % 2 else '一般'}，服务{'周到' if i % 3 else '很慢'}。"
+            for i in range(n)]
 
 
 class Proc:
@@ -135,8 +136,8 @@ def start_ours(work: Path, n: int) -> tuple[Proc, str, int]:
         import_file(s, None, project, path, "jsonl")
         pid = project.id
     port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", "crowdset.app:create_app", "--factory", "--host", HOST, "--port", str(port),
-            "--log-level", "warning"]
+    argv = [sys.executable, "-m", "uvicorn", "crowdset.app:create_app", "--factory", "--host", HOST,
+            "--port", str(port), "--log-level", "warning"]
     base = f"http://{HOST}:{port}"
     return Proc(argv, env, f"{base}/api/v1/health", work / "ours.log"), base, pid
 
@@ -219,7 +220,8 @@ def measure_peer(browser: Any, base: str, pid: int, n: int) -> list[float]:
         current = page.evaluate(f"() => {{ {marker} }}")
         page.wait_for_selector(f"{submit}:not([disabled])")
         page.keyboard.press(str(i % 3 + 1))
-        page.wait_for_function("() => document.querySelectorAll('input[type=radio]:checked, input[type=checkbox]:checked').length > 0")
+        page.wait_for_function(
+            "() => document.querySelectorAll('input[type=radio]:checked, input[type=checkbox]:checked').length > 0")
         done = f"{marker.replace('return m ? m[1] : null;', '')} return m && m[1] !== {current!r};"
         out.append(page.evaluate(MEASURE, [submit, done]))
     ctx.close()

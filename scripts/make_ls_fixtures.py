@@ -215,7 +215,8 @@ def project_specs() -> list[dict[str, Any]]:
                  {"x": 6, "y": 4, "width": 48, "height": 52, "rotation": 0, "rectanglelabels": ["汽车"]})]}]},
          "exports": ["JSON", "JSON_MIN", "CSV", "COCO", "YOLO"]},
         {"slug": "textarea_rating", "title": "摘要与评分", "config": TEXTAREA_RATING_XML,
-         "tasks": [{"text": "今天杭州阴转小雨，气温十二到十八度，东北风三级。"}, {"text": "会议改到周五下午三点，请大家准时参加。"}],
+         "tasks": [{"text": "今天杭州阴转小雨，气温十二到十八度，东北风三级。"},
+                   {"text": "会议改到周五下午三点，请大家准时参加。"}],
          "annotations": {
              0: [{"result": [{"id": "t0s", "from_name": "summary", "to_name": "text", "type": "textarea",
                               "origin": "manual", "value": {"text": ["杭州阴转小雨", "12–18℃"]}},
@@ -319,7 +320,9 @@ def check(r: httpx.Response, *ok: int) -> httpx.Response:
 
 def build(c: httpx.Client, spec: dict[str, Any]) -> None:
     slug = spec["slug"]
-    pid = check(c.post("/api/projects", json={"title": spec["title"], "label_config": spec["config"]}), 201).json()["id"]
+    pid = check(
+        c.post("/api/projects", json={"title": spec["title"], "label_config": spec["config"]}), 201
+    ).json()["id"]
     check(c.post(f"/api/projects/{pid}/import", json=[{"data": t} for t in spec["tasks"]]), 201)
     tasks = check(c.get("/api/tasks", params={"project": pid, "page_size": 100})).json()
     tasks = tasks["tasks"] if isinstance(tasks, dict) else tasks

@@ -290,7 +290,8 @@ def screenshot(page, name: str) -> Path:  # noqa: ANN001
     (``make screenshots``), so an ordinary test run leaves the working tree untouched."""
     import tempfile
 
-    folder = SCREENSHOTS if os.environ.get("CROWDSET_SCREENSHOTS") == "1" else Path(tempfile.gettempdir()) / "crowdset-shots"
+    folder = (SCREENSHOTS if os.environ.get("CROWDSET_SCREENSHOTS") == "1"
+              else Path(tempfile.gettempdir()) / "crowdset-shots")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True, timeout=30_000)

@@ -87,7 +87,8 @@ def test_pydantic_messages_by_type_only_when_the_english_is_the_same():
     assert m.code == "pydantic.less_than_equal" and "5" in m.render("zh_CN")
     m = from_pydantic({"type": "missing", "msg": "something pydantic says differently"})
     assert m.code == "pydantic" and m == "something pydantic says differently"
-    m = from_pydantic({"type": "value_error", "msg": "Value error, x", "ctx": {"error": ValueError(msg("field.required"))}})
+    m = from_pydantic({"type": "value_error", "msg": "Value error, x",
+                       "ctx": {"error": ValueError(msg("field.required"))}})
     assert m.code == "field.required"
 
 
@@ -137,7 +138,8 @@ def _arg(node: ast.Call, index: int, keyword: str) -> ast.AST | None:
     return next((k.value for k in node.keywords if k.arg == keyword), None)
 
 
-ROW_ERROR_PACKAGES = ("crowdset/formats/", "crowdset/annotation/label_schema/", "crowdset/annotation/labelstudio_config")
+ROW_ERROR_PACKAGES = ("crowdset/formats/", "crowdset/annotation/label_schema/",
+                      "crowdset/annotation/labelstudio_config")
 
 
 def _row_error_tuples(node: ast.AST) -> list[ast.Tuple]:
@@ -184,7 +186,8 @@ def _scan() -> tuple[list[str], list[str]]:
                     if _is_free_text(pair.elts[1]):
                         legacy.append(f"{rel}:{pair.lineno}: (path, free text) reported")
                 if isinstance(node, ast.FunctionDef) and _is_validator(node):
-                    legacy += [f"{rel}:{call.lineno}: ValueError(free text) in a schema check" for call in ast.walk(node)
+                    legacy += [f"{rel}:{call.lineno}: ValueError(free text) in a schema check"
+                               for call in ast.walk(node)
                                if isinstance(call, ast.Call) and _callee(call) == "ValueError"
                                and _is_free_text(_arg(call, 0, ""))]
             if not isinstance(node, ast.Call):
@@ -289,7 +292,8 @@ def test_a_failed_import_is_read_in_the_readers_language(world):
 def test_the_command_line_prints_english_unless_crowdset_lang_says_chinese(backend):
     from tests.support import run_cli
 
-    english = run_cli("org", "create", "坏码公司", "--kind", "nowhere", env={"CROWDSET_LANG": None, "LANG": "zh_CN.UTF-8"})
+    english = run_cli("org", "create", "坏码公司", "--kind", "nowhere",
+                      env={"CROWDSET_LANG": None, "LANG": "zh_CN.UTF-8"})
     assert english.returncode == 1 and "organisation is not valid" in english.stderr, english.stderr
     assert "kind: must be one of" in english.stderr
     chinese = run_cli("org", "create", "坏码公司", "--kind", "nowhere", env={"CROWDSET_LANG": "zh_CN"})

@@ -66,8 +66,10 @@ def test_import_from_the_organisations_import_folder_and_traversal_refused(world
     folder = tmp_path / "imports" / str(world.org_a) / "incoming"
     folder.mkdir(parents=True)
     (folder / "t.jsonl").write_text(json.dumps(texts(1)[0], ensure_ascii=False) + "\n")
-    r = world.client.post(f"/api/v1/projects/{pid}/imports", json={"path": "incoming/t.jsonl"}, headers=world.h("manager"))
-    assert r.status_code == 202 and world.client.get(r.json()["url"], headers=world.h("manager")).json()["state"] == "succeeded"
+    r = world.client.post(f"/api/v1/projects/{pid}/imports", json={"path": "incoming/t.jsonl"},
+                          headers=world.h("manager"))
+    assert (r.status_code == 202
+            and world.client.get(r.json()["url"], headers=world.h("manager")).json()["state"] == "succeeded")
     assert (folder / "t.jsonl").exists()  # the operator's file stays
     for bad in ("../../etc/passwd", "/etc/passwd", "file:///etc/passwd", "https://example.com/x.jsonl",
                 f"../{world.org_b}/x.jsonl", "incoming/../../x", "C:\\x.jsonl", "a\x00b", "x" * 5000, 5, None, ""):
@@ -245,7 +247,8 @@ def test_bulk_insert_stores_each_value_as_written_and_in_file_order(world, tmp_p
         assert row[0] == json_text(data) and task.data == data
     assert [r[5] for r in raw[:4]] == [None, "ext-2", None, "42"]
     assert raw[1][1] == json_text({"external_id": "ext-2", "source": "爬虫"}) and raw[0][1] in (None, "null")
-    assert [bool(r[2]) for r in raw[:4]] == [False, False, True, False] and raw[2][3] == json_text(choice("正面")) and raw[0][3] in (None, "null")
+    assert ([bool(r[2]) for r in raw[:4]] == [False, False, True, False]
+            and raw[2][3] == json_text(choice("正面")) and raw[0][3] in (None, "null"))
     assert [r[4] for r in raw[:4]] == [0, 7, 0, 0] and {r[6] for r in raw} == {0} and {r[7] for r in raw} == {"open"}
     # a file of tasks with nothing but data takes the shortest path; same stored form
     pid2 = make_project(world)

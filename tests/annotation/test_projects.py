@@ -21,7 +21,8 @@ def test_create_and_read_project(world):
                                          "review_policy": "sample", "review_sample": 0.2}, headers=world.h("manager"))
     assert r.status_code == 201, r.text
     body = r.json()
-    assert body["org_id"] == world.org_a and body["overlap"] == 3 and body["schema"]["controls"][0]["name"] == "sentiment"
+    assert (body["org_id"] == world.org_a and body["overlap"] == 3
+            and body["schema"]["controls"][0]["name"] == "sentiment")
     pid = body["id"]
     assert c.get(f"/api/v1/projects/{pid}", headers=world.h("manager")).status_code == 200
     assert c.get(f"/api/v1/projects/{pid}", headers=world.h("manager_b")).status_code == 404

@@ -95,7 +95,8 @@ def test_skipped_task_is_not_offered_again(world, tmp_path):
     pid = make_project(world, overlap=1)
     add_tasks(pid, texts(2), tmp_path)
     a = _next(world, "annotator", pid)
-    assert world.client.post(f"/api/v1/annotations/{a['annotation_id']}/skip", headers=world.h("annotator")).status_code == 200
+    assert world.client.post(f"/api/v1/annotations/{a['annotation_id']}/skip",
+                             headers=world.h("annotator")).status_code == 200
     b = _next(world, "annotator", pid)
     assert b["task_id"] != a["task_id"]
     _submit(world, "annotator", b)

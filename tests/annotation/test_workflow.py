@@ -45,7 +45,8 @@ def test_update_until_reviewed(world, tmp_path):
     add_tasks(pid, texts(1), tmp_path)
     lease = _lease(world, "annotator", pid)
     ann = lease["annotation_id"]
-    world.client.post(f"/api/v1/annotations/{ann}/submit", json={"result": choice("正面")}, headers=world.h("annotator"))
+    world.client.post(f"/api/v1/annotations/{ann}/submit", json={"result": choice("正面")},
+                      headers=world.h("annotator"))
     r = world.client.put(f"/api/v1/annotations/{ann}", json={"result": choice("负面")}, headers=world.h("annotator"))
     assert r.status_code == 200 and r.json()["result"] == choice("负面")
     r = world.client.post(f"/api/v1/annotations/{ann}/review", json={"verdict": "accept"}, headers=world.h("reviewer"))
@@ -60,7 +61,8 @@ def test_reject_returns_task_and_annotator_sees_comment(world, tmp_path):
     add_tasks(pid, texts(1), tmp_path)
     lease = _lease(world, "annotator", pid)
     ann = lease["annotation_id"]
-    world.client.post(f"/api/v1/annotations/{ann}/submit", json={"result": choice("正面")}, headers=world.h("annotator"))
+    world.client.post(f"/api/v1/annotations/{ann}/submit", json={"result": choice("正面")},
+                      headers=world.h("annotator"))
     queue = world.client.get(f"/api/v1/projects/{pid}/review-queue", headers=world.h("reviewer")).json()
     assert [i["annotation"]["id"] for i in queue["items"]] == [ann]
     assert world.client.get(f"/api/v1/projects/{pid}/review-queue", headers=world.h("annotator")).status_code == 403
@@ -83,7 +85,8 @@ def test_fix_makes_the_reviewers_result_final(world, tmp_path):
     add_tasks(pid, texts(1), tmp_path)
     lease = _lease(world, "annotator", pid)
     ann = lease["annotation_id"]
-    world.client.post(f"/api/v1/annotations/{ann}/submit", json={"result": choice("正面")}, headers=world.h("annotator"))
+    world.client.post(f"/api/v1/annotations/{ann}/submit", json={"result": choice("正面")},
+                      headers=world.h("annotator"))
     r = world.client.post(f"/api/v1/annotations/{ann}/review", json={"verdict": "fix", "comment": "中性",
                                                                      "result": choice("中性")},
                           headers=world.h("reviewer"))

@@ -15,9 +15,9 @@ from tests.support import run_cli
 
 
 def test_help_on_every_command():
-    for args in (["--help"], ["serve", "--help"], ["migrate", "--help"], ["demo", "--help"], ["org", "create", "--help"],
-                 ["user", "create", "--help"], ["token", "create", "--help"], ["ledger", "verify", "--help"],
-                 ["worker", "--help"]):
+    for args in (["--help"], ["serve", "--help"], ["migrate", "--help"], ["demo", "--help"],
+                 ["org", "create", "--help"], ["user", "create", "--help"], ["token", "create", "--help"],
+                 ["ledger", "verify", "--help"], ["worker", "--help"]):
         r = run_cli(*args)
         assert r.returncode == 0, (args, r.stderr)
         assert "Usage" in r.stdout

@@ -13,7 +13,8 @@ def _search(world, who="manager", **params) -> list[str]:
 
 def test_create_and_search_chinese_substrings(world):
     create(world)
-    create(world, bare=True, name="金融交易流水", description="银行卡交易记录", domain="finance", kind="industry-general")
+    create(world, bare=True, name="金融交易流水", description="银行卡交易记录", domain="finance",
+           kind="industry-general")
     create(world, bare=True, name="Street scenes", description="Autonomous driving camera frames", domain="transport",
            kind="general", modality="image")
     assert _search(world, q="医疗") == ["医疗影像数据集"]

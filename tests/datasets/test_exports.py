@@ -35,7 +35,8 @@ def test_card_and_croissant(world):
     bare = create(world, bare=True, name="空白")
     en = world.client.get(f"/api/v1/datasets/{bare['id']}/card?lang=en", headers=world.h("manager")).text
     assert "not documented" in en and "not rated yet" in en
-    assert world.client.get(f"/api/v1/datasets/{bare['id']}/card?lang=fr", headers=world.h("manager")).status_code == 422
+    assert world.client.get(f"/api/v1/datasets/{bare['id']}/card?lang=fr",
+                            headers=world.h("manager")).status_code == 422
     _croissant_structure(world, d)
 
 

@@ -374,7 +374,8 @@ def test_real_exports_import_into_projects_and_export_back(world, export):
         assert (report["tasks"], report["annotations"], report["predictions"]) == (len(src), n_ann, n_pred), slug
         assert report["gold"] == sum(1 for t in src if any(a["ground_truth"] for a in t["annotations"]))
         by_id = sum(1 for t in src for p in t["predictions"] if isinstance(p, int))
-        assert report.get("prediction_ids_only", 0) == by_id, slug  # the quick export's predictions: said, not lost silently
+        # the quick export's predictions: said, not lost silently
+        assert report.get("prediction_ids_only", 0) == by_id, slug
         assert bool(report.get("warnings")) == bool(by_id), slug
         expected = {str(t["meta"]["external_id"]): t for t in imported(name, schema)}
         with get_db().reading() as s:

@@ -328,7 +328,8 @@ def test_a_job_is_visible_to_its_creator_admins_and_managers_of_its_subject(worl
     # a job about a dataset: its organisation's managers; a job about nothing: creator and admins only
     dataset = create(world)
     with get_db().transaction() as s:
-        about_dataset = create_job(s, "test.count", {"dataset_id": dataset["id"]}, s.get(User, world.users["admin"].id)).id
+        about_dataset = create_job(s, "test.count", {"dataset_id": dataset["id"]},
+                                   s.get(User, world.users["admin"].id)).id
         about_nothing = create_job(s, "test.count", {}, s.get(User, world.users["annotator2"].id)).id
     for job_id, allowed in ((about_dataset, {"admin", "manager"}), (about_nothing, {"admin", "annotator2"})):
         got = {who for who in ("admin", "manager", "annotator", "annotator2", "manager_b")

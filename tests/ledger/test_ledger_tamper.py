@@ -90,7 +90,8 @@ def test_deleted_tail_is_named(keys, gone):
     _tamper("DELETE FROM ledger_entries WHERE seq > :keep", keep=60 - gone)
     report = _audit()
     what = "entry was" if gone == 1 else "entries were"
-    assert _messages(report) == [f"the last {gone} {what} deleted (checkpoint at #60, the database ends at #{60 - gone})"]
+    assert _messages(report) == [
+        f"the last {gone} {what} deleted (checkpoint at #60, the database ends at #{60 - gone})"]
 
 
 def _fill_hash(seq: int) -> str:
@@ -299,8 +300,9 @@ def _scenario(world, tmp_path) -> dict:  # noqa: ANN001
     ids["overruled_task"] = subs[1]["task_id"]
 
     imported = make_project(world, overlap=3)
-    rows = [{"data": {"text": f"导入{i}"}, "annotations": [{"result": choice(lab), "annotator": f"w{j}"}
-                                                         for j, lab in enumerate(("正面", "正面", "负面" if i else "正面"))]}
+    rows = [{"data": {"text": f"导入{i}"},
+             "annotations": [{"result": choice(lab), "annotator": f"w{j}"}
+                             for j, lab in enumerate(("正面", "正面", "负面" if i else "正面"))]}
             for i in range(4)]
     add_tasks(imported, rows, tmp_path)
     fixed = make_project(world, overlap=1, review_policy="all")

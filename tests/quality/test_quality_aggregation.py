@@ -174,7 +174,8 @@ def test_dawid_skene_gold_pins_known_tasks(crowd) -> None:
 
 
 def test_dawid_skene_confidence_is_posterior_and_labels_round_trip() -> None:
-    df = pd.DataFrame({"task": [7, 7, 7, 8, 8, 8], "worker": ["x", "y", "z"] * 2, "label": ["是", "是", "否", "否", "否", "否"]})
+    df = pd.DataFrame({"task": [7, 7, 7, 8, 8, 8], "worker": ["x", "y", "z"] * 2,
+                       "label": ["是", "是", "否", "否", "否", "否"]})
     res = dawid_skene(df)
     probas = res.probas_frame()
     assert set(res.labels) <= {"是", "否"}

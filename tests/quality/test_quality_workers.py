@@ -42,7 +42,8 @@ def test_spam_flags_match_worker_kinds(noisy_crowd) -> None:
     assert spam.str.contains("short lead times").all()
     adv = scores[scores["kind"] == "adversary"]["spam_reason"]
     assert adv.str.contains("below chance|disagrees with consensus").all()
-    assert (good["gold_ci_low"] <= good["gold_accuracy"]).all() and (good["gold_accuracy"] <= good["gold_ci_high"]).all()
+    assert ((good["gold_ci_low"] <= good["gold_accuracy"]).all()
+            and (good["gold_accuracy"] <= good["gold_ci_high"]).all())
     assert good["spammer_score"].min() > scores.loc[scores["kind"] == "spammer", "spammer_score"].max()
 
 

@@ -175,7 +175,8 @@ def test_nobody_arbitrates_a_task_they_annotated(world, tmp_path):
     task_id = lease["task_id"]
     queue = world.client.get(f"/api/v1/projects/{pid}/arbitration-queue", headers=world.h("expert")).json()
     assert task_id not in [i["task"]["id"] for i in queue["items"]]
-    r = world.client.post(f"/api/v1/tasks/{task_id}/resolve", json={"result": choice("正面")}, headers=world.h("expert"))
+    r = world.client.post(f"/api/v1/tasks/{task_id}/resolve", json={"result": choice("正面")},
+                          headers=world.h("expert"))
     assert r.status_code == 403
     r = world.client.post(f"/api/v1/tasks/{task_id}/resolve", json={"result": choice("正面")},
                           headers=world.h("manager"))

@@ -344,7 +344,8 @@ BODIES: dict[tuple[str, str], Body] = {
     ("PATCH", "/datasets/{dataset_id}"): lambda w, c: {"json": {"description": "胸部 CT 影像"}},
     ("POST", "/datasets/{dataset_id}/designate-strategic"): lambda w, c: {"json": {"designated": False}},
     ("POST", "/datasets/{dataset_id}/versions"): lambda w, c: {"files": {"file": (
-        "data.jsonl", (json.dumps({"id": c, "text": f"{c} 上传", "label": "正面"}, ensure_ascii=False) + "\n").encode())}},
+        "data.jsonl",
+        (json.dumps({"id": c, "text": f"{c} 上传", "label": "正面"}, ensure_ascii=False) + "\n").encode())}},
     ("POST", "/datasets/{dataset_id}/versions/from-project"): lambda w, c: {
         "json": {"project_id": w.ids["project_id"], "format": "jsonl"}},
     ("POST", "/datasets/{dataset_id}/versions/{version}/evaluations"): lambda w, c: {"json": {"profile": "general"}},

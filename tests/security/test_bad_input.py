@@ -121,9 +121,10 @@ def test_cursor_round_trip_still_pages(world, tmp_path):
 # ---------------------------------------------------------------- export filters checked before streaming
 
 
-EXPORT_FILTERS = [(f"annotator={2**63}", "annotator"), (f"annotator={2**31}", "annotator"), ("annotator=0", "annotator"),
-                  ("status=%00", "status"), ("since=0001-01-01T00:00:00%2B14:00", "since"),
-                  ("until=9999-12-31T23:59:59-14:00", "until"), ("status=nope", "status"), ("format=nope", "format")]
+EXPORT_FILTERS = [(f"annotator={2**63}", "annotator"), (f"annotator={2**31}", "annotator"),
+                  ("annotator=0", "annotator"), ("status=%00", "status"),
+                  ("since=0001-01-01T00:00:00%2B14:00", "since"), ("until=9999-12-31T23:59:59-14:00", "until"),
+                  ("status=nope", "status"), ("format=nope", "format")]
 
 
 def test_export_refuses_a_bad_filter_before_the_stream_starts(world, tmp_path):

@@ -81,7 +81,8 @@ def test_box_polygon_and_keypoints_on_one_image(page, live_server, tmp_path):
 
     page.keyboard.press("2")  # boxes is the active control: its label "person"
     drag(page, (100, 80), (220, 200))
-    page.wait_for_function("() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 1")
 
     page.locator("section[data-control='regions'] .labelbar button[data-label='roof']").click()
     assert page.get_attribute(".stage", "data-mode") == "polygon"
@@ -89,7 +90,8 @@ def test_box_polygon_and_keypoints_on_one_image(page, live_server, tmp_path):
     for x, y in ((250, 130), (380, 130), (380, 250), (250, 250)):
         page.mouse.click(*at(page, x, y))
     page.mouse.click(*at(page, 250, 130))  # a click on the first point closes the polygon
-    page.wait_for_function("() => document.querySelectorAll(\"section[data-control='regions'] .regionlist li\").length === 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"section[data-control='regions'] .regionlist li\").length === 1")
     # Escape abandons a polygon in progress
     page.mouse.click(*at(page, 20, 270))
     page.mouse.click(*at(page, 60, 270))
@@ -173,7 +175,8 @@ def test_draw_while_zoomed_in_and_panned(page, live_server, tmp_path):
     assert rows(page, "boxes").count() == 0  # the pan drew nothing
 
     drag(page, (150, 100), (200, 160))  # a region in view after the zoom
-    page.wait_for_function("() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 1")
     submit(page)
     [result] = submitted(pid, world.users["annotator"].id)
     [box] = result["boxes"]["boxes"]
@@ -186,18 +189,23 @@ def test_undo_and_delete_remove_shapes(page, live_server, tmp_path):
     errors = watch(page)
     world, pid = open_image_task(page, live_server, tmp_path, BOXES, "street.png")
     drag(page, (20, 20), (80, 80))
-    page.wait_for_function("() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 1")
     drag(page, (200, 150), (300, 250))
-    page.wait_for_function("() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 2")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 2")
     page.keyboard.press("Control+z")  # the editor's undo: the second box goes, once
-    page.wait_for_function("() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 1")
     assert page.locator(".stage .a9s-annotationlayer g.a9s-annotation[data-id]").count() == 1
     page.keyboard.press("Control+Shift+z")  # and comes back
-    page.wait_for_function("() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 2")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 2")
     page.mouse.click(*at(page, 50, 50))  # select the first box
     page.wait_for_selector("section[data-control='boxes'] .regionlist li.focus")
     page.keyboard.press("Delete")
-    page.wait_for_function("() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"section[data-control='boxes'] .regionlist li\").length === 1")
     submit(page)
     [result] = submitted(pid, world.users["annotator"].id)
     [box] = result["boxes"]["boxes"]

@@ -56,7 +56,8 @@ def test_rank_two_answers_and_prefer_one(page, live_server, tmp_path):
 def test_review_a_chain_of_thought(page, live_server, tmp_path):
     world = live_server.world
     schema = {"controls": [{"name": "cot", "kind": "cot_review", "to": "steps", "final_scale": [1, 5]}]}
-    pid = project(world, schema, [{"data": {"question": "x = 2，求 x²", "steps": ["设 x = 2", "则 x² = 4", "所以答案是 5"]}}],
+    pid = project(world, schema,
+                  [{"data": {"question": "x = 2，求 x²", "steps": ["设 x = 2", "则 x² = 4", "所以答案是 5"]}}],
                   tmp_path)
     login(page, "annotator@example.com")
     open_loop(page, pid)

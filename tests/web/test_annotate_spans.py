@@ -69,7 +69,8 @@ def test_chinese_ner_by_mouse_with_button_and_hotkey_labels(page, live_server, t
     page.keyboard.press("3")
     drag_select(page, "杭州")
     # drawn by the annotator's own highlight layer (one box per span here: each fits on one line)
-    page.wait_for_function("() => document.querySelectorAll('.spantext .r6o-span-highlight-layer .r6o-annotation').length === 3")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.spantext .r6o-span-highlight-layer .r6o-annotation').length === 3")
     shot(page, "label-ner-text-annotator")
     page.get_by_role("button", name="提交").click()
     page.wait_for_selector("#all-done:not([hidden])")
@@ -100,7 +101,8 @@ def test_prediction_is_an_editable_pre_annotation(page, live_server, tmp_path):
     assert spans.get_by_label("马云 的标签").input_value() == "PER"
     # Click the wrong 1999 span and delete it with the Delete key.
     click_span(page, "1999")
-    page.wait_for_function("() => document.querySelector('.widget.spans .regionlist li.focus .chiptext')?.textContent === '1999'")
+    page.wait_for_function(
+        "() => document.querySelector('.widget.spans .regionlist li.focus .chiptext')?.textContent === '1999'")
     page.keyboard.press("Delete")
     assert spans.locator(".regionlist li").count() == 2
     page.get_by_role("button", name="提交").click()

@@ -166,7 +166,8 @@ def test_kg_triples_by_selection_and_by_search(page, live_server, tmp_path):
     text = "😀" + KG_TEXT
     got = [((t["subject"]["start"], t["subject"]["end"], t["subject"]["text"]), t["relation"],
             (t["object"]["start"], t["object"]["end"], t["object"]["text"])) for t in result["kg"]["triples"]]
-    assert got == [((1, 3, "马云"), "创立", (15, 21, "阿里巴巴集团")), ((15, 21, "阿里巴巴集团"), "位于", (10, 12, "杭州"))]
+    assert got == [((1, 3, "马云"), "创立", (15, 21, "阿里巴巴集团")),
+                   ((15, 21, "阿里巴巴集团"), "位于", (10, 12, "杭州"))]
     for t in result["kg"]["triples"]:
         for part in (t["subject"], t["object"]):
             assert text[part["start"]:part["end"]] == part["text"]
@@ -230,7 +231,8 @@ def test_reviewer_fixes_an_annotation(page, live_server, tmp_path):
     page.get_by_role("button", name="保存修正").click()
     page.wait_for_selector("#queue-empty:not([hidden])")
     [review] = reviews_of(lease["annotation_id"])
-    assert (review.verdict, review.comment, review.fixed_result) == ("fix", "咸、慢：负面", {"sentiment": {"choices": ["负面"]}})
+    assert (review.verdict, review.comment, review.fixed_result) == (
+        "fix", "咸、慢：负面", {"sentiment": {"choices": ["负面"]}})
     with get_db().reading() as s:
         ann = s.get(Annotation, lease["annotation_id"])
         task = s.get(Task, ann.task_id)
@@ -240,8 +242,8 @@ def test_reviewer_fixes_an_annotation(page, live_server, tmp_path):
 
 def test_draft_is_restored_after_reload(page, live_server, tmp_path):
     world = live_server.world
-    pid = project(world, SENTIMENT, [{"data": {"text": "还行吧"}, "priority": 2}, {"data": {"text": "很好"}, "priority": 1}],
-                  tmp_path)
+    pid = project(world, SENTIMENT,
+                  [{"data": {"text": "还行吧"}, "priority": 2}, {"data": {"text": "很好"}, "priority": 1}], tmp_path)
     login(page, "annotator@example.com")
     first = open_loop(page, pid)
     page.keyboard.press("3")

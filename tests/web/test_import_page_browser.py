@@ -51,7 +51,8 @@ def test_import_errors_in_chinese_with_control_titles(_browser, live_server):
         assert row == "2" and field.startswith("情感倾向") and "gold.sentiment.choices[0]" in field
         assert message == "不是该控件的选项之一"
         row, field, message = table["format.invalid_json_column"]
-        assert row == "3" and field == "（整行）" and message.startswith("无效的 JSON：Expecting ',' delimiter（第 "), message
+        assert (row == "3" and field == "（整行）"
+                and message.startswith("无效的 JSON：Expecting ',' delimiter（第 ")), message
         assert table["format.unknown_task_key"][2].startswith("未知的任务键（允许："), table
         row, field, message = table["import.missing_data_field"]
         assert row == "5" and field == "data.text"

@@ -16,7 +16,8 @@ from crowdset.datasets.evaluate.dedup import (
 from crowdset.datasets.evaluate.profiles import ProfileError, available_profiles, load_profile
 from crowdset.datasets.evaluate.scoring import cap_reasons, dimension_scores, grade
 
-HANZI = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经"
+HANZI = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"
+         "也能下过子说产种面而方后多定行学法所民得经")
 
 
 def _corpus(seed: int = 3):

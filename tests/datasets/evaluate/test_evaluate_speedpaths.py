@@ -42,7 +42,8 @@ from crowdset.security.pii import detect
 
 from .builders import NOW
 
-HANZI = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行"
+HANZI = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"
+         "也能下过子说产种面而方后多定行")
 ODD = ["", "a", "ab", "abc", "  ", "\n", "ΟΔΟΣ ΣΑΣ", "İstanbul", "😀😀😀😀x", "\ud800lone", "ä¸­æ–‡ok", "锟斤拷",
        "x\ufffdy", "ctl\x07", "\x85nel", "a\tb\u3000c", "ß" * 60, "哈哈哈" * 30, "abc" * 40, "ÃÂ€€"]
 
@@ -216,7 +217,8 @@ def test_exact_type_fast_paths_equal_reference() -> None:
         assert is_missing(v) == _is_missing_reference(v), v
         for declared in ("string", "integer", "number", "boolean", "array", "object", "datetime"):
             for lexical in (False, True):
-                assert type_matches(v, declared, lexical) == _type_matches_reference(v, declared, lexical), (v, declared)
+                assert (type_matches(v, declared, lexical)
+                        == _type_matches_reference(v, declared, lexical)), (v, declared)
     for v in ["2025-01-01", "2025/01/01 10:00:00", "bad", "1700000000", "", 1.7e9, None, "2025-01-01Z"]:
         assert parse_time_cached(v) == parse_time(v)
         assert parse_time_cached(v) == parse_time(v)  # second call comes from the cache

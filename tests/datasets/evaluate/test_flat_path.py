@@ -27,7 +27,8 @@ from crowdset.datasets.evaluate.records import Normaliser
 
 from .builders import NOW
 
-HANZI = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行"
+HANZI = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"
+         "也能下过子说产种面而方后多定行")
 
 
 def _text(rng: random.Random) -> str:

@@ -220,7 +220,8 @@ def test_cross_modal_pairs(tmp_path):
         {"id": "broken", "image": "broken.png", "caption": "损坏的图片"},
         {"id": "no-caption", "image": "a.png"},
         {"id": "ok-audio", "audio": "one.wav", "transcript": "你好世界啊"},
-        {"id": "too-fast", "audio": "one.wav", "transcript": "这是一段一秒钟之内根本不可能说完的非常非常长的转写文本内容"},
+        {"id": "too-fast", "audio": "one.wav",
+         "transcript": "这是一段一秒钟之内根本不可能说完的非常非常长的转写文本内容"},
     ]
     r = evaluate_path(write_jsonl(tmp_path / "d.jsonl", recs), now=NOW)
     assert ab(r, "0206") == (2, 6)
@@ -350,7 +351,8 @@ def test_accuracy_estimated_from_votes_and_not_applicable():
 
 # --- 0305 model fitness --------------------------------------------------------------------------------
 
-WORDS = list("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定")
+WORDS = list("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"
+             "也能下过子说产种面而方后多定")
 
 
 def _clf_records(n, learnable, seed=0):

@@ -19,8 +19,8 @@ CODES = ["0101", "0102", "0103", "0104", "0201", "0202", "0203", "0204", "0205",
 
 
 def _records(n: int = 6):
-    return [{"id": f"r{i}", "text": f"第{i}条评论，质量很好" if i % 2 else f"第{i}条评论，质量很差", "label": "好" if i % 2 else "差",
-             "last_modified_time": "2025-05-01"} for i in range(n)]
+    return [{"id": f"r{i}", "text": f"第{i}条评论，质量很好" if i % 2 else f"第{i}条评论，质量很差",
+             "label": "好" if i % 2 else "差", "last_modified_time": "2025-05-01"} for i in range(n)]
 
 
 def test_parquet_and_csv_read_the_same_records(tmp_path):
