@@ -11,10 +11,9 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -29,15 +28,14 @@ from crowdset.jobs.models import Job
 from crowdset.jobs.service import submit_job
 from crowdset.ledger.rows import RowDigests, task_final_value
 from crowdset.ledger.service import actor_of, append_rows
-from crowdset.quality.aggregation import CLASSIFICATION_METHODS, aggregate
-from crowdset.quality.agreement import (
-    agreement_report,
-    box_agreement,
-    span_agreement,
-    transcription_agreement,
-)
-from crowdset.quality.label_issues import find_label_issues
-from crowdset.quality.workers import score_workers
+from crowdset.quality.methods import CLASSIFICATION_METHODS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The engine (pandas, SciPy, crowd-kit, cleanlab) is imported by the functions that compute, not
+# here: the pages and the API import this module for quality reports and run requests, and loading
+# the engine at start-up cost the server ~100 MiB and ~0.6 s for nothing.
 
 CLASSIFIABLE = ("choices", "rating", "pairwise", "ranking")
 KEEP_FINAL = ("expert", "review_fix")
@@ -45,6 +43,8 @@ KEEP_FINAL = ("expert", "review_fix")
 
 def _pairwise_metric(kind: str) -> Callable[[dict[str, Any], dict[str, Any]], float] | None:
     """Agreement between two annotators' values of a structured control, in [0, 1] (tau in [-1, 1])."""
+    from crowdset.quality.agreement import box_agreement, span_agreement, transcription_agreement
+
     if kind == "spans":
         return lambda a, b: span_agreement(a.get("spans", []), b.get("spans", []), mode="overlap")["f1"]
     if kind in ("audio_segments", "video_segments"):
@@ -109,6 +109,8 @@ def _frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _load(s: Session, project: Project, schema: LabelSchema, control: str) -> tuple[pd.DataFrame, dict, dict]:
     """Labels (task, worker, label, lead_time), gold answers, and each task's control values by label."""
+    import pandas as pd
+
     rows: list[tuple[int, str, Hashable, float | None]] = []
     values: dict[int, dict[Hashable, Any]] = defaultdict(dict)
     q = (select(Annotation.task_id, Annotation.user_id, Annotation.imported_annotator, Annotation.result,
@@ -197,6 +199,11 @@ def quality_controls(project: Project, method: str, control: str | None) -> tupl
 
 def _run_quality(s: Session, actor: User | None, project: Project, method: str, control: str | None,
                  progress: ProgressFn | None) -> QualityRun:
+    from crowdset.quality.aggregation import aggregate
+    from crowdset.quality.agreement import agreement_report
+    from crowdset.quality.label_issues import find_label_issues
+    from crowdset.quality.workers import score_workers
+
     names, structured = quality_controls(project, method, control)
     schema = schema_of(project)
     say = progress or (lambda pct, msg: None)

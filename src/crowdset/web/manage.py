@@ -21,7 +21,7 @@ from crowdset.auth.models import User
 from crowdset.db import get_db
 from crowdset.errors import Forbidden, NotFound
 from crowdset.formats.registry import writer_names
-from crowdset.quality.aggregation import CLASSIFICATION_METHODS
+from crowdset.quality.methods import CLASSIFICATION_METHODS
 from crowdset.web.guards import PageDenied, page_user
 from crowdset.web.render import render
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from crowdset.quality.methods import CLASSIFICATION_METHODS  # the one list, light enough for forms
+
 from .._encoding import Encoded
 from ._crowdkit import compat_class, glad_crowdkit, gold_majority_vote, mace_crowdkit, wawa, zero_based_skill
 from .base import AggregationResult
@@ -23,10 +25,6 @@ from .mace import mace, mace_codes
 from .mv import majority_vote, majority_vote_codes, weighted_majority_vote
 from .pairwise import bradley_terry
 from .texts import rover
-
-#: Methods accepted by :func:`aggregate` (and ``crowdset quality aggregate --method``), except ``bt``
-#: which works on pairwise data, see :func:`bradley_terry`.
-CLASSIFICATION_METHODS = ("mv", "wmv", "ds", "onecoin", "glad", "mace", "wawa", "zbs")
 
 
 def aggregate(
