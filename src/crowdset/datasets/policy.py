@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, false
 from sqlalchemy.orm import Session
 
 from crowdset.auth.models import User
@@ -53,6 +53,16 @@ def visible_datasets(user: User | None) -> ColumnElement[bool] | None:
     (None: every dataset, for administrators and the operator)."""
     if user is None or user.is_admin:
         return None
+    return Dataset.org_id == user.org_id
+
+
+def managed_datasets(user: User | None) -> ColumnElement[bool] | None:
+    """The condition a listing of the datasets ``user`` manages keeps rows by, the same rule as
+    ``can_manage`` (None: every dataset, for administrators and the operator)."""
+    if user is None or user.is_admin:
+        return None
+    if user.org_id is None or not user.has_role(*MANAGER_ROLES):
+        return false()
     return Dataset.org_id == user.org_id
 
 

@@ -19,7 +19,7 @@ from crowdset.auth.models import User
 from crowdset.datasets.catalogue import suspend
 from crowdset.datasets.evaluations import request_evaluation, run_evaluation
 from crowdset.datasets.models import Dataset, Evaluation, ReReview
-from crowdset.datasets.policy import MANAGER_ROLES, can_manage
+from crowdset.datasets.policy import managed_datasets
 from crowdset.datasets.rating import TIER_ORDER, newest_version
 from crowdset.db import get_db, utcnow
 from crowdset.ledger.service import actor_of, append
@@ -41,11 +41,10 @@ def due_for_rereview(s: Session, user: User, now: datetime, limit: int = 200) ->
     """The datasets ``user`` manages that are due for re-review by ``now`` (the job's rule), the longest
     overdue first. Pass a later ``now`` to see what falls due by then."""
     q = select(Dataset).where(is_due(now)).order_by(Dataset.rating_valid_until, Dataset.id).limit(limit)
-    if not user.is_admin:
-        if user.org_id is None or not user.has_role(*MANAGER_ROLES):
-            return []
-        q = q.where(Dataset.org_id == user.org_id)
-    return [ds for ds in s.scalars(q) if can_manage(user, ds)]
+    managed = managed_datasets(user)  # the datasets policy decides whose datasets these are
+    if managed is not None:
+        q = q.where(managed)
+    return list(s.scalars(q))
 
 
 def _profile_of(s: Any, ds: Dataset) -> str | None:
