@@ -1,6 +1,6 @@
 """Label Studio labelling config (XML) <-> `LabelSchema`, for the kinds both tools share.
 
-Teams migrate from Label Studio with their config; exports carry one back (DESIGN.md section 3).
+Teams migrate from Label Studio with their config; exports carry one back (docs/formats.md).
 The mapping table lives in docs/label-schemas.md. XML is parsed with the standard library after an
 expat pre-pass that refuses any DOCTYPE, so entity expansion attacks (billion laughs, external
 entities) never reach a parser.

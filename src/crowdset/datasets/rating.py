@@ -1,4 +1,4 @@
-"""Rating, reserve tiers and rating validity (quality-model.md, "Score and rating").
+"""Rating, reserve tiers and rating validity (docs/evaluation.md, "Score and rating").
 
 rating = grade of the newest succeeded evaluation of the newest version. Tiers:
 basic (rating ≥ C), featured (≥ B and an industry kind), strategic (A, industry-specific and

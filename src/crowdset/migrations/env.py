@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import crowdset.models  # noqa: F401  (fills the metadata)
-from crowdset.db import Base, make_engine
+from crowdset import models
+from crowdset.db import make_engine
 
 config = context.config
 url = config.attributes.get("crowdset_url") or config.get_main_option("sqlalchemy.url")
@@ -16,7 +16,7 @@ def run() -> None:
     with engine.connect() as conn:
         context.configure(
             connection=conn,
-            target_metadata=Base.metadata,
+            target_metadata=models.Base.metadata,  # every domain's tables (crowdset.models lists them)
             render_as_batch=conn.dialect.name == "sqlite",  # SQLite alters tables by copy
             compare_type=True,
         )

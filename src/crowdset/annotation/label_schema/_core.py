@@ -2,7 +2,7 @@
 `validate_result` and the helpers aggregation needs.
 
 Kinds live in sibling modules and register themselves here, so a plugin adds a kind with
-`register_kind` without touching this file (DESIGN.md section 3, plugin hook).
+`register_kind` without touching this file (the plugin hook; docs/label-schemas.md).
 """
 
 from __future__ import annotations
