@@ -11,13 +11,15 @@ is work the person would actually be given.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from crowdset.annotation import policy
-from crowdset.annotation.models import Annotation, Project, ProjectMember, Task
+from crowdset.annotation import policy, review
+from crowdset.annotation.models import Annotation, Project, ProjectMember, Review, Task
+from crowdset.annotation.projects import list_projects
 from crowdset.annotation.scheduler import GOLD_FLOOR_MIN_ANSWERS, gold_accuracy
 from crowdset.auth.models import User
 from crowdset.db import utcnow
@@ -25,6 +27,13 @@ from crowdset.db import utcnow
 # Counting stops here: "1000+" says as much to a person as an exact count, and stays one short index
 # walk on a project of millions of tasks.
 WAITING_CAP = 1000
+# The hubs list at most this many projects (the manager's list is paged on /projects).
+HUB_PROJECTS = 500
+# Feedback items the /work page shows.
+FEEDBACK_SHOWN = 30
+# Account roles for which an empty hub is a page (with "nothing here yet") rather than a refusal.
+WORK_ROLES = ("annotator",)
+REVIEW_ROLES = ("reviewer", "expert", "manager")
 # What counts as done today: a submit, including one a reviewer rejected later.
 DONE_STATES = ("submitted", "rejected")
 
@@ -61,15 +70,6 @@ def submitted_total(s: Session, user_id: int, project_id: int) -> int:
     """The user's submitted annotations in the project that stand (not rejected)."""
     return int(s.scalar(select(func.count(Annotation.id)).where(
         Annotation.project_id == project_id, Annotation.user_id == user_id, Annotation.status == "submitted")) or 0)
-
-
-def pending_counts(s: Session, project_id: int) -> tuple[int, int]:
-    """(annotations waiting for review, tasks waiting for arbitration) in the project, whoever made them."""
-    review = s.scalar(select(func.count(Annotation.id)).where(
-        Annotation.project_id == project_id, Annotation.review_state == "pending", Annotation.status == "submitted"))
-    arbitration = s.scalar(select(func.count(Task.id)).where(Task.project_id == project_id,
-                                                              Task.state == "arbitration"))
-    return int(review or 0), int(arbitration or 0)
 
 
 def held_project_roles(s: Session, user: User) -> set[str]:
@@ -121,3 +121,73 @@ def arbitration_queue_size(s: Session, user: User, project: Project) -> int | No
     own = exists().where(Annotation.task_id == Task.id, Annotation.user_id == user.id)
     return int(s.scalar(select(func.count(Task.id)).where(Task.project_id == project.id,
                                                            Task.state == "arbitration", ~own)) or 0)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A project's review and arbitration queues as ``user`` would be handed them."""
+
+    project_id: int
+    title: str
+    review: int | None  # None: may not review in this project
+    arbitration: int | None  # None: may not arbitrate in this project
+
+
+def queue_rows(s: Session, user: User, limit: int = HUB_PROJECTS) -> list[QueueRow]:
+    """The review and arbitration queue sizes in each project where the policy lets ``user`` do either."""
+    projects: dict[int, Project] = {}
+    for need in ("review", "arbitrate"):
+        for p in policy.projects_where(s, user, need, limit):
+            projects.setdefault(p.id, p)
+    return [QueueRow(p.id, p.title, review_queue_size(s, user, p), arbitration_queue_size(s, user, p))
+            for p in sorted(projects.values(), key=lambda p: p.id)]
+
+
+def review_hub(s: Session, user: User) -> list[QueueRow]:
+    """The /review page: ``queue_rows``; Forbidden for someone who may review or arbitrate nowhere and
+    holds no reviewing account role (who would get an empty page)."""
+    rows = queue_rows(s, user)
+    policy.check_hub(user, rows, REVIEW_ROLES)
+    return rows
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    project: Project
+    today: int
+    total: int
+    gold: float | None  # accuracy on gold tasks, None before the first gold answer
+    gold_n: int
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    review: Review
+    project_id: int
+    title: str
+    task_id: int
+
+
+@dataclass(frozen=True)
+class WorkHub:
+    rows: list[WorkRow]
+    feedback: list[FeedbackItem]
+    today: int
+
+
+def work_hub(s: Session, user: User, now: datetime | None = None) -> WorkHub:
+    """The /work page: the projects ``user`` annotates in with today's and all-time counts and gold
+    accuracy, reviewers' feedback on their work, and today's total. Forbidden for someone who annotates
+    nowhere and holds no annotator account role."""
+    mine = list_projects(s, user, 0, HUB_PROJECTS) if user.is_admin else projects_as(s, user, "annotator")
+    policy.check_hub(user, mine, WORK_ROLES)
+    today_by_project = done_today_by_project(s, user.id, [p.id for p in mine], now=now)
+    rows = []
+    for p in mine:
+        correct, answered = gold_accuracy(s, p.id, user.id)
+        rows.append(WorkRow(p, today_by_project.get(p.id, 0), submitted_total(s, user.id, p.id),
+                            (correct / answered) if answered else None, answered))
+    titles = {p.id: p.title for p in list_projects(s, user, 0, HUB_PROJECTS)}
+    feedback = [FeedbackItem(r, a.project_id, titles.get(a.project_id, str(a.project_id)), a.task_id)
+                for r, a in review.feedback(s, user, None, FEEDBACK_SHOWN)]
+    return WorkHub(rows, feedback, done_today(s, user.id, now=now))

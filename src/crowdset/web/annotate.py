@@ -10,13 +10,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
-from crowdset.annotation import policy, review, workload
+from crowdset.annotation import review, workload
 from crowdset.annotation.models import Annotation, Project
-from crowdset.annotation.projects import list_projects, project_to_annotate
-from crowdset.annotation.scheduler import gold_accuracy
-from crowdset.auth.models import User
+from crowdset.annotation.projects import project_to_annotate
 from crowdset.db import get_db
 from crowdset.errors import CrowdsetError
 from crowdset.web.guards import PageDenied, page_user
@@ -35,43 +32,17 @@ def _forbidden_page(request: Request) -> Iterator[None]:
         raise PageDenied(render(request, "forbidden.html", status=403)) from None
 
 
-def _projects_with_role(s: Session, user: User, roles: tuple[str, ...]) -> list[Project]:
-    """Projects where the user holds one of ``roles`` (admins and the org's managers see all of theirs)."""
-    return [p for p in list_projects(s, user, 0, 500)
-            if user.is_admin or (user.has_role("manager") and p.org_id == user.org_id)
-            or policy.member_roles(s, p.id, user.id) & set(roles)]
-
-
 def _schema_info(project: Project) -> dict[str, Any]:
     return {"id": project.id, "title": project.title, "instructions": project.instructions,
             "schema": project.label_schema}
 
 
-def _hub_denied(request: Request, user: User, projects: list[Project], account_roles: tuple[str, ...]) -> None:
-    """A hub page (the list of one's projects) is for those who may work in at least one project, as
-    the policy decides per project, and for holders of the account role (who see an empty list)."""
-    if not projects and not (user.is_admin or user.has_role(*account_roles)):
-        raise PageDenied(render(request, "forbidden.html", status=403))
-
-
 @router.get("/work")
 def work_home(request: Request) -> Response:
     user = page_user(request)
-    with get_db().reading() as s:
-        rows = []
-        mine = list_projects(s, user, 0, 500) if user.is_admin else workload.projects_as(s, user, "annotator")
-        _hub_denied(request, user, mine, ("annotator",))
-        today_by_project = workload.done_today_by_project(s, user.id, [p.id for p in mine])
-        for p in mine:
-            correct, answered = gold_accuracy(s, p.id, user.id)
-            rows.append({"project": p, "today": today_by_project.get(p.id, 0),
-                         "total": workload.submitted_total(s, user.id, p.id),
-                         "gold": (correct / answered) if answered else None, "gold_n": answered})
-        titles = {p.id: p.title for p in list_projects(s, user, 0, 500)}
-        feedback = [{"review": r, "project_id": a.project_id, "title": titles.get(a.project_id, str(a.project_id)),
-                     "task_id": a.task_id} for r, a in review.feedback(s, user, None, 30)]
-        today = workload.done_today(s, user.id)
-    return render(request, "annotate/work.html", rows=rows, feedback=feedback, today=today)
+    with get_db().reading() as s, _forbidden_page(request):
+        hub = workload.work_hub(s, user)
+    return render(request, "annotate/work.html", rows=hub.rows, feedback=hub.feedback, today=hub.today)
 
 
 @router.get("/work/{project_id}")
@@ -87,18 +58,8 @@ def work_loop(project_id: int, request: Request) -> Response:
 @router.get("/review")
 def review_home(request: Request) -> Response:
     user = page_user(request)
-    with get_db().reading() as s:
-        rows = []
-        projects = _projects_with_role(s, user, ("reviewer", "expert", "manager"))
-        _hub_denied(request, user, projects, ("reviewer", "expert", "manager"))
-        for p in projects:
-            roles = policy.member_roles(s, p.id, user.id)
-            n_review, n_arb = workload.pending_counts(s, p.id)
-            rows.append({"project": p, "review": n_review, "arbitration": n_arb,
-                         "can_review": policy.allowed(s, user, p, "review"),
-                         "can_arbitrate": policy.allowed(s, user, p, "arbitrate") and ("expert" in roles or
-                                                                                     user.is_admin or
-                                                                                     user.has_role("manager"))})
+    with get_db().reading() as s, _forbidden_page(request):
+        rows = workload.review_hub(s, user)
     return render(request, "annotate/review_home.html", rows=rows)
 
 

@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crowdset.annotation import health, policy, workload
-from crowdset.annotation.models import Project
 from crowdset.auth.models import User
 from crowdset.datasets import catalogue, rereview
 from crowdset.datasets.models import Dataset
@@ -59,14 +58,6 @@ class AnnotatorPanel:
     rows: list[AnnotatorRow]
     today: int  # submitted today in all projects
     cap: int = workload.WAITING_CAP
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    project_id: int
-    title: str
-    review: int | None  # None: may not review in this project
-    arbitration: int | None  # None: may not arbitrate in this project
 
 
 @dataclass(frozen=True)
@@ -117,7 +108,7 @@ class DatasetsPanel:
 class Workbench:
     name: str
     annotator: AnnotatorPanel | None
-    queues: list[QueueRow] | None
+    queues: list[workload.QueueRow] | None
     manager: ManagerPanel | None
     datasets: DatasetsPanel | None
 
@@ -137,7 +128,7 @@ def workbench(s: Session, user: User, now: datetime | None = None) -> Workbench:
     return Workbench(
         name=user.display_name,
         annotator=annotator_panel(s, user, now) if is_annotator else None,
-        queues=queue_rows(s, user) if reviews else None,
+        queues=workload.queue_rows(s, user, MAX_PROJECTS) if reviews else None,
         manager=manager_panel(s, user, now) if manages else None,
         datasets=datasets_panel(s, user, now) if owns_datasets else None,
     )
@@ -153,16 +144,6 @@ def annotator_panel(s: Session, user: User, now: datetime) -> AnnotatorPanel:
         rows.append(AnnotatorRow(p.id, p.title, p.status, 0 if blocked else workload.waiting_for(s, user, p),
                                  today.get(p.id, 0), blocked))
     return AnnotatorPanel(rows, workload.done_today(s, user.id, now=now))
-
-
-def queue_rows(s: Session, user: User) -> list[QueueRow]:
-    """The review and arbitration queue sizes in each project where the policy lets ``user`` do either."""
-    projects: dict[int, Project] = {}
-    for need in ("review", "arbitrate"):
-        for p in policy.projects_where(s, user, need, MAX_PROJECTS):
-            projects.setdefault(p.id, p)
-    return [QueueRow(p.id, p.title, workload.review_queue_size(s, user, p), workload.arbitration_queue_size(s, user, p))
-            for p in sorted(projects.values(), key=lambda p: p.id)]
 
 
 def manager_panel(s: Session, user: User, now: datetime) -> ManagerPanel:
