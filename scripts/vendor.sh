@@ -5,6 +5,8 @@
 # Arguments, if any, name the packages to refresh (e.g. scripts/vendor.sh @annotorious/annotorious).
 # Packages whose ES build imports other packages (@recogito/text-annotator) are bundled once, here,
 # with a pinned esbuild into one self-contained module: see bundle_text_annotator below.
+# The Chinese UI font (@fontsource/noto-sans-sc) is many unicode-range slices and a rewritten CSS: see
+# vendor_cjk_font below.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 dest="$here/src/crowdset/web/static/vendor"
@@ -114,3 +116,39 @@ JSON
   echo "bundled $pkg@$TEXT_ANNOTATOR -> $out/text-annotator.es.js"
 }
 if [ $# -eq 0 ] || [[ " $* " == *" @recogito/text-annotator "* ]]; then bundle_text_annotator; fi
+
+# Noto Sans SC (OFL-1.1) so Chinese reads on machines without a CJK system font: the woff2 slices of the
+# weights in CJK_FONT_WEIGHTS (unicode-range split, so a page downloads only the slices it uses) and one
+# CSS of our own, built from the package's <weight>.css, that declares them under the family "Crowdset Sans
+# SC" (a name no system font has, so what the pages use is always the shipped font) with woff2 sources only.
+CJK_FONT=5.3.0
+CJK_FONT_WEIGHTS=(400 700)
+vendor_cjk_font() {
+  local pkg=@fontsource/noto-sans-sc x="$work/cjk-font" out="$dest/@fontsource/noto-sans-sc"
+  mkdir -p "$x"
+  (cd "$work" && npm pack --silent "$pkg@$CJK_FONT" >/dev/null)
+  tar xzf "$work"/fontsource-noto-sans-sc-"$CJK_FONT".tgz -C "$x"
+  local license
+  license=$(node -p "require('$x/package/package.json').license")
+  if [ "$license" != "OFL-1.1" ] || ! grep -q "SIL Open Font License, Version 1.1" "$x/package/LICENSE"; then
+    echo "$pkg@$CJK_FONT is not OFL-1.1 ($license)" >&2
+    exit 1
+  fi
+  rm -rf "$out" && mkdir -p "$out/files"
+  cp "$x/package/LICENSE" "$out/"
+  {
+    echo "/* $pkg@$CJK_FONT (OFL-1.1, see LICENSE), weights ${CJK_FONT_WEIGHTS[*]}, vendored by scripts/vendor.sh */"
+    for w in "${CJK_FONT_WEIGHTS[@]}"; do
+      sed -e "s/font-family: 'Noto Sans SC';/font-family: 'Crowdset Sans SC';/" \
+          -e "s/, url([^)]*\.woff) format('woff')//" "$x/package/$w.css"
+      grep -o "files/[^)]*\.woff2" "$x/package/$w.css" | while read -r f; do cp "$x/package/$f" "$out/files/"; done
+    done
+  } >"$out/noto-sans-sc.css"
+  if grep -q "Noto Sans SC'\|\.woff)" "$out/noto-sans-sc.css"; then
+    echo "the CSS of $pkg@$CJK_FONT changed shape; check vendor_cjk_font" >&2
+    exit 1
+  fi
+  echo "$pkg@$CJK_FONT weights ${CJK_FONT_WEIGHTS[*]}" >"$out/VERSION"
+  echo "vendored $pkg@$CJK_FONT -> $out ($(du -sh "$out/files" | cut -f1) of woff2)"
+}
+if [ $# -eq 0 ] || [[ " $* " == *" @fontsource/noto-sans-sc "* ]]; then vendor_cjk_font; fi
