@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crowdset import __version__
 from crowdset.db import get_db
@@ -18,6 +19,7 @@ from crowdset.http.limits import BodyLimitMiddleware
 from crowdset.logs import configure_logging
 from crowdset.settings import get_settings
 from crowdset.web.guards import PageDenied
+from crowdset.web.render import render
 
 STATIC = Path(__file__).parent / "web" / "static"
 UPLOAD_SUFFIXES = ("/imports", "/blobs", "/files", "/versions")
@@ -67,6 +69,16 @@ def create_app() -> FastAPI:
     @app.exception_handler(PageDenied)
     async def _page_denied(_req: Request, exc: PageDenied) -> Response:
         return exc.response
+
+    as_problem = app.exception_handlers[StarletteHTTPException]
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _not_a_page(req: Request, exc: StarletteHTTPException) -> Response:
+        """A browser that follows a wrong link gets the not-found page, not a JSON body; the API's
+        paths (and static files, fetched by scripts and styles) keep their problem+json."""
+        if exc.status_code == 404 and not req.url.path.startswith(("/api/", "/static/")):
+            return render(req, "manage/not_found.html", status=404)
+        return await as_problem(req, exc)
 
     for router in wiring.page_routers():
         app.include_router(router)

@@ -1,5 +1,6 @@
 """Small breakages seen in a real browser (issue 12, point 8): the dataset version field's ``pattern``
-must compile in Chromium (which compiles it with the ``v`` flag) so its check runs."""
+must compile in Chromium (which compiles it with the ``v`` flag) so its check runs, and an unknown
+address shows the not-found page rather than a JSON body."""
 
 from __future__ import annotations
 
@@ -36,3 +37,11 @@ def test_version_label_pattern_runs_and_agrees_with_the_server(page, live_server
     assert field.evaluate("el => el.matches(':valid')")  # the label is optional
     assert not [m for m in console if "pattern" in m.lower()], console  # Chromium logs a pattern it cannot compile
 
+
+def test_an_unknown_address_shows_the_not_found_page(page, live_server):
+    login(page, "annotator@example.com")
+    response = page.goto("/no/such/page")
+    assert response.status == 404
+    assert page.locator("h1").text_content().strip() == "未找到"
+    assert page.locator("pre").count() == 0  # not Chromium's view of a JSON body
+    assert page.get_by_role("button", name="退出登录").is_visible()  # still signed in, the page's header intact
