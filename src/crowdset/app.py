@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -79,6 +79,11 @@ def create_app() -> FastAPI:
         if exc.status_code == 404 and not req.url.path.startswith(("/api/", "/static/")):
             return render(req, "manage/not_found.html", status=404)
         return await as_problem(req, exc)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """Browsers ask for /favicon.ico whatever the page links; the same icon as favicon.svg."""
+        return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
 
     for router in wiring.page_routers():
         app.include_router(router)

@@ -24,3 +24,12 @@ def test_an_unknown_page_is_the_not_found_page_and_the_api_keeps_its_problem(wor
         assert r.headers["content-type"] == "application/problem+json", path
         assert r.json()["type"].endswith("/not-found"), path
 
+
+def test_favicon_svg_and_ico_answer(world):
+    c = world.client
+    svg = c.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    ico = c.get("/favicon.ico")
+    assert ico.status_code == 200 and ico.headers["content-type"] == "image/x-icon"
+    assert ico.content[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    assert '<link rel="icon" href="/static/favicon.svg"' in c.get("/").text
