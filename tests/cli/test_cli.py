@@ -77,7 +77,7 @@ def test_serve_starts_the_platform(tmp_path):
     assert refused.returncode == 1 and "crowdset migrate" in refused.stderr
     migrated = run_cli("migrate", env=fresh)
     assert migrated.returncode == 0, migrated.stderr
-    env = {k: v for k, v in {**os.environ, **fresh}.items() if v is not None}
+    env = {k: v for k, v in {**os.environ, **fresh, "COLUMNS": "40"}.items() if v is not None}
     exe = [sys.executable, "-m", "crowdset"]
     port = _free_port()
     proc = subprocess.Popen([*exe, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
@@ -105,3 +105,6 @@ def test_serve_starts_the_platform(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    # a narrow terminal (COLUMNS=40) must not break the addresses over two lines
+    banner = next(line for line in proc.stdout.read().decode().splitlines() if line.startswith("Crowdset serving"))
+    assert f"http://127.0.0.1:{port}/api/v1/openapi.json" in banner, banner

@@ -68,7 +68,8 @@ def serve(
     settings = _settings()
     _recover_jobs()
     consumer = start_consumer() if jobs and not (settings.jobs_url or "").startswith("redis") else None
-    out.print(f"Crowdset serving on http://{host}:{port}  (API: http://{host}:{port}/api/v1/openapi.json)")
+    # echoed, not printed by rich: rich wraps at the terminal's width and would break the addresses in two
+    typer.echo(f"Crowdset serving on http://{host}:{port}  (API: http://{host}:{port}/api/v1/openapi.json)")
     try:
         # by name, so this command line imports no composition root (crowdset.app assembles the pages and API)
         uvicorn.run("crowdset.app:create_app", factory=True, host=host, port=port, log_level="info")
