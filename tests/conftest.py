@@ -252,15 +252,22 @@ def live_server(world: World) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="session")
-def _browser() -> Iterator[object]:
+def _playwright() -> Iterator[object]:
+    """One Playwright for the session: its sync API cannot be started twice in one process, so tests
+    that need a browser launched differently (another environment) launch it from this one."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Debian chromium not found at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def _browser(_playwright) -> Iterator[object]:  # noqa: ANN001
+    browser = _playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

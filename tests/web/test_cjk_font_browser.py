@@ -18,14 +18,12 @@ FAMILY = "Crowdset Sans SC"
 
 
 @pytest.fixture
-def bare_page(live_server, tmp_path: Path):  # noqa: ANN001, ANN201
+def bare_page(_playwright, live_server, tmp_path: Path):  # noqa: ANN001, ANN201
     """A zh-CN page in a chromium whose fontconfig lists DejaVu only (no wqy, no Noto CJK: no system CJK font)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Debian chromium not found at {CHROMIUM} (apt-get install chromium)")
     if not DEJAVU.is_dir():
         pytest.skip(f"{DEJAVU} not found (apt-get install fonts-dejavu-core)")
-    from playwright.sync_api import sync_playwright
-
     conf = tmp_path / "fonts.conf"
     conf.write_text(f"""<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
@@ -35,14 +33,13 @@ def bare_page(live_server, tmp_path: Path):  # noqa: ANN001, ANN201
 </fontconfig>
 """, encoding="utf-8")
     env = {**os.environ, "FONTCONFIG_FILE": str(conf), "FONTCONFIG_PATH": str(tmp_path)}
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env)
-        context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1366, "height": 860})
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        context.close()
-        browser.close()
+    browser = _playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env)
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1366, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+    browser.close()
 
 
 def fonts_settled(page, text: str) -> None:  # noqa: ANN001
