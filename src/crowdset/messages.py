@@ -182,6 +182,7 @@ CATALOGUE: dict[str, str] = {
     "import.path_not_string": "must be a string: a path relative to your organisation's import folder",
     "import.path_length": "must be 1 to {max} characters",
     "import.path_control_chars": "must not contain control characters",
+    "export.format_does_not_fit": "{format} cannot express this project's labels; fitting formats: {choices}",
     "import.path_not_relative": "must be relative to your organisation's import folder (no '/', '..', drive or URL)",
     "import.by_path_off": "importing by server path is turned off on this platform (the operator sets "
                           "CROWDSET_IMPORT_DIR); upload the file instead",

@@ -122,7 +122,8 @@ def test_quality_members_and_export(page, live_server, tmp_path):
     page.goto(f"/projects/{pid}/export")
     with page.expect_download() as dl:
         page.get_by_role("link", name="下载 jsonl").click()
-    assert dl.value.suggested_filename == f"project-{pid}.jsonl"
+    name = dl.value.suggested_filename  # project-<id>-<format>-<YYYYMMDD>.<ext>
+    assert name.startswith(f"project-{pid}-jsonl-") and name.endswith(".jsonl")
     shot(page, "manage-export")
     page.goto("/projects")
     shot(page, "manage-projects")

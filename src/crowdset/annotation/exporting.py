@@ -10,7 +10,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from sqlalchemy import select
@@ -42,6 +42,36 @@ def check_format(fmt: str) -> str:
     if fmt not in writer_names():
         raise invalid("format", "field.one_of", choices=writer_names())
     return fmt
+
+
+def schema_kinds(project: Project) -> set[str]:
+    """The control kinds in the project's label schema (a dict with ``controls`` or a bare list)."""
+    schema = project.label_schema or {}
+    ctrls = schema if isinstance(schema, list) else schema.get("controls") or []
+    return {c["kind"] for c in ctrls if isinstance(c, dict) and isinstance(c.get("kind"), str)}
+
+
+def formats_for(project: Project) -> list[str]:
+    """The export formats that can express this project's labels (each writer says what it needs), so
+    a text project is not offered COCO or YOLO files that would come out empty."""
+    kinds = schema_kinds(project)
+    return [name for name in writer_names() if get_writer(name).fits(kinds)]
+
+
+def check_fits(project: Project, fmt: str) -> str:
+    """``fmt`` if it is a known format that fits the project; a 422 on ``format`` otherwise."""
+    check_format(fmt)
+    fitting = formats_for(project)
+    if fmt not in fitting:
+        raise invalid("format", "export.format_does_not_fit", format=fmt, choices=fitting)
+    return fmt
+
+
+def export_filename(project: Project, fmt: str, when: datetime | None = None) -> str:
+    """``project-<id>-<format>-<YYYYMMDD>.<ext>``: ASCII, and distinct for formats sharing an extension
+    (jsonl and tc609, labelstudio and coco) and for exports made on different days."""
+    day = (when or datetime.now(UTC)).strftime("%Y%m%d")
+    return f"project-{project.id}-{fmt}-{day}.{get_writer(fmt).extension}"
 
 
 def iter_records(s: Session, project: Project, flt: ExportFilter | None = None) -> Iterator[dict[str, Any]]:
@@ -207,10 +237,10 @@ def open_export(s: Session, user: User, project_id: int, fmt: str, flt: ExportFi
     """Start streaming the project's export in ``fmt``, for those who may review the project; the
     format and filter are checked before a byte is sent."""
     project = policy.get_project(s, user, project_id, "review")
-    check_format(fmt)
+    check_fits(project, fmt)
     flt.check()
     writer = get_writer(fmt)
-    return ExportStream(f"project-{project.id}.{writer.extension}", writer.media_type,
+    return ExportStream(export_filename(project, fmt), writer.media_type,
                         stream_export(get_db().reading, project.id, fmt, flt))
 
 
@@ -219,4 +249,5 @@ def export_project(s: Session, actor: User | None, project_id: int, fmt: str, ou
     """Write the project's export in ``fmt`` to ``out`` in the caller's session, for those who may
     review it (``actor`` None: the operator at the command line); the writer's report."""
     project = policy.get_project(s, actor, project_id, "review")
+    check_fits(project, fmt)
     return write_export(s, project, fmt, out, flt)

@@ -317,7 +317,9 @@ def list_tasks(project_id: Id, s: DB, user: CurrentUser, cursor: str | None = No
 def export(project_id: Id, s: DB, user: CurrentUser, format: str = "jsonl", status: str | None = None,
            annotator: QueryId = None, since: Instant | None = None, until: Instant | None = None) -> Response:
     """Stream the project's tasks with annotations, reviews and final labels in `format`
-    (jsonl, labelstudio, csv, coco, yolo, conll). Filters: task `status`, `annotator` (user id),
+    (jsonl, labelstudio, csv, coco, yolo, conll, tc609; a format that cannot express the project's label
+    schema is refused with 422). The file is named `project-<id>-<format>-<YYYYMMDD>.<ext>`.
+    Filters: task `status`, `annotator` (user id),
     `since`/`until` (task creation time)."""
     flt = ExportFilter(state=status, since=since, until=until, annotator_id=annotator)
     out = exporting.open_export(s, user, project_id, format, flt)

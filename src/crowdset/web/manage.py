@@ -14,13 +14,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from crowdset.annotation import projects, quality_runs, stats
+from crowdset.annotation import exporting, projects, quality_runs, stats
 from crowdset.annotation.importing import FORMATS
 from crowdset.annotation.models import PROJECT_ROLES, REVIEW_POLICIES, TASK_STATES
 from crowdset.auth.models import User
 from crowdset.db import get_db
 from crowdset.errors import Forbidden, NotFound
-from crowdset.formats.registry import writer_names
 from crowdset.quality.methods import CLASSIFICATION_METHODS
 from crowdset.web.guards import PageDenied, page_user
 from crowdset.web.render import render
@@ -96,5 +95,5 @@ def quality_page(project_id: int, request: Request) -> Response:
 def export_page(project_id: int, request: Request) -> Response:
     with reading(request) as (s, user):
         project = projects.project_to_review(s, user, project_id)
-        return render(request, "manage/export.html", project=project, formats=writer_names(), states=TASK_STATES,
-                      tab="export")
+        return render(request, "manage/export.html", project=project, formats=exporting.formats_for(project),
+                      states=TASK_STATES, tab="export")
