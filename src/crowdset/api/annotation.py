@@ -44,7 +44,6 @@ from crowdset.api.shapes.annotation import (
     ProjectOut,
     ProjectPatch,
     QualityOut,
-    QualityPoint,
     QualityRunIn,
     QualityRunOut,
     ResolveIn,
@@ -351,5 +350,4 @@ def quality(project_id: Id, s: DB, user: CurrentUser) -> QualityOut:
     """The latest quality run in full, and the agreement history of every run for plotting."""
     report = quality_runs.quality_report(s, user, project_id)
     latest = QualityRunOut.model_validate(report.latest, from_attributes=True) if report.latest else None
-    return QualityOut(latest=latest, history=[QualityPoint.model_validate(p, from_attributes=True)
-                                              for p in report.history])
+    return QualityOut(latest=latest, history=report.history)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from crowdset.annotation.models import Annotation, Project, Review, Task
+from crowdset.annotation.quality_runs import QualityPoint  # the service's own record, served as is
 from crowdset.http.types import IdField, RequestModel, not_null
 
 
@@ -211,16 +212,6 @@ class QualityRunOut(BaseModel):
     workers: list[dict[str, Any]]
     label_issues: list[dict[str, Any]]
     created_at: datetime
-
-
-class QualityPoint(BaseModel):
-    run_id: int
-    created_at: datetime
-    method: str
-    control: str
-    percent_agreement: float | None
-    fleiss_kappa: float | None
-    krippendorff_alpha: float | None
 
 
 class QualityOut(BaseModel):
